@@ -1,0 +1,139 @@
+"""Diagnostics shared by every tool: `file:line:col: error: message`, exit code 1.
+
+xDSL records no source location for ops written in custom format, and its
+verifier messages carry no position. `LocatingParser` stamps every parsed op
+with a `FileLineColLoc`, and `verify_module` verifies op by op so that a
+failure is reported at the line of the op that failed, with that line quoted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
+
+
+class QnnError(Exception):
+    """A user-facing error whose message is already a complete diagnostic."""
+
+
+def format_diagnostic(
+    where: str, message: str, source_line: str | None = None, column: int | None = None
+) -> str:
+    """`where: error: message`, then the quoted source line and a caret under `column`."""
+    text = f"{where}: error: {message}"
+    if source_line is not None:
+        text += f"\n{source_line.rstrip()}"
+        if column is not None:
+            text += "\n" + " " * (column - 1) + "^"
+    return text
+
+
+class LocatingParser(Parser):
+    """An xDSL parser that gives every op the file/line/column where it starts."""
+
+    def __init__(self, ctx, text: str, name: str, line_offset: int = 0):
+        super().__init__(ctx, text, name)
+        self._line_offset = line_offset
+        self._file_attr = StringAttr(name)
+
+    def parse_operation(self) -> Operation:
+        start = self._current_token.span.get_location()
+        op = super().parse_operation()
+        if not isinstance(op.location, FileLineColLoc):
+            op.location = FileLineColLoc(
+                self._file_attr, IntAttr(start.line + self._line_offset), IntAttr(start.col)
+            )
+        return op
+
+
+def parse_error_diagnostic(error: ParseError, line_offset: int = 0) -> str:
+    """Reformat an xDSL ParseError as `file:line:col: error: msg` with the source line."""
+    span = error.span
+    location = span.get_location()
+    line_start = span.input.get_start_of_line(span.start)
+    line_end = span.input.get_end_of_line(span.start)
+    source = span.input.content[line_start:line_end]
+    if isinstance(source, bytes):
+        source = source.decode("utf-8", "replace")
+    where = f"{location.file}:{location.line + line_offset}:{location.col}"
+    return format_diagnostic(where, error.msg, source, location.col)
+
+
+def _op_where(op: Operation, sources: dict[str, list[str]]) -> tuple[str, str | None, int | None]:
+    location = op.location
+    if isinstance(location, FileLineColLoc):
+        filename = location.filename.data
+        line, col = location.line.data, location.column.data
+        lines = sources.get(filename)
+        source = lines[line - 1] if lines and 0 < line <= len(lines) else None
+        return f"{filename}:{line}:{col}", source, col
+    return f"'{op.name}'", None, None
+
+
+def _innermost_message(error: BaseException) -> str:
+    """xDSL wraps verifier errors with the printed op; keep the original message."""
+    while error.__cause__ is not None and isinstance(error.__cause__, DiagnosticException):
+        error = error.__cause__
+    return str(error).strip().split("\n\n")[0].removeprefix("Operation does not verify: ")
+
+
+def verify_module(module: ModuleOp, sources: dict[str, list[str]] | None = None) -> None:
+    """Verify every op; raise QnnError located at the first op that fails."""
+    for op in module.walk():
+        try:
+            op.verify(verify_nested_ops=False)
+        except (VerifyException, ValueError) as error:
+            where, source, col = _op_where(op, sources or {})
+            raise QnnError(format_diagnostic(where, _innermost_message(error), source, col)) from error
+
+
+def parse_module_text(ctx, text: str, filename: str, line_offset: int = 0) -> ModuleOp:
+    """Parse and verify; every failure becomes a located QnnError."""
+    try:
+        module = LocatingParser(ctx, text, filename, line_offset).parse_module()
+    except ParseError as error:
+        raise QnnError(parse_error_diagnostic(error, line_offset)) from error
+    verify_module(module, {filename: text.split("\n")})
+    return module
+
+
+def parse_module_file(ctx, path: str) -> ModuleOp:
+    """Read, parse and verify an .mlir file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as error:
+        raise QnnError(f"{path}: error: cannot read file: {error.strerror}") from error
+    return parse_module_text(ctx, text, path)
+
+
+def run_tool(tool_name: str, body: Callable[[], int | None]) -> NoReturn:
+    """Run a tool's main body: QnnError is a diagnostic and exit code 1, never a traceback.
+
+    Unexpected exceptions are internal errors; set QNN_DEBUG=1 to see their traceback.
+    """
+    try:
+        code = body() or 0
+    except QnnError as error:
+        print(str(error), file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence of a CLI
+        if os.environ.get("QNN_DEBUG"):
+            raise
+        print(
+            f"{tool_name}: internal error: {type(error).__name__}: {error}\n"
+            f"(this is a bug in {tool_name}; rerun with QNN_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        code = 1
+    sys.stdout.flush()
+    sys.exit(code)

@@ -1,0 +1,621 @@
+"""The `quant` dialect: quantized neural networks at tensor level.
+
+Two forms of the same dialect appear in a compilation (see docs/dialects/quant.md):
+
+* the QONNX form, right after import: float tensors, fake-quantizers
+  (`quant.int_quant`, `quant.bipolar_quant`, `quant.trunc`,
+  `quant.multithreshold`) and the float compute ops of the exported graph;
+* the integer form, after `quant-to-integer`: element types carry the datatype
+  (`si4`, `ui2`, `!quant.bipolar`, ...) so that type inference is datatype
+  inference.
+
+Every op is elementwise-broadcasting or has an explicit shape rule; the
+verifiers check that the result type is what the rule gives, so a pass that
+builds a wrong shape fails at the pass, not at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    I64,
+    AnyFloat,
+    BoolAttr,
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from qnn_mlir.dialects.shapes import broadcast_shapes, conv_output_size
+
+# ---------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------
+
+
+@irdl_attr_definition
+class BipolarType(ParametrizedAttribute, TypeAttribute):
+    """The element type of {-1, +1} values, stored as one bit (0 means -1)."""
+
+    name = "quant.bipolar"
+
+
+ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
+"""QONNX rounding modes; ROUND is half to even."""
+
+DATA_LAYOUTS = ("NCHW", "NHWC")
+"""Where the channel axis is: 1 (NC...) or last (N...C)."""
+
+
+def is_quant_element_type(element_type: Attribute) -> bool:
+    """True for the element types a quant tensor may hold."""
+    return isinstance(element_type, IntegerType | BipolarType) or isinstance(
+        element_type, AnyFloat
+    )
+
+
+def tensor_type(value: SSAValue) -> TensorType[Attribute]:
+    """The ranked tensor type of `value`; raises a VerifyException otherwise."""
+    if not isinstance(value.type, TensorType):
+        raise VerifyException(f"expected a ranked tensor, got {value.type}")
+    return value.type
+
+
+def shape_of(value: SSAValue) -> tuple[int, ...]:
+    """The static shape of a ranked tensor value."""
+    return tuple(tensor_type(value).get_shape())
+
+
+def _check_element_types(op: IRDLOperation) -> None:
+    for value in (*op.operands, *op.results):
+        element_type = tensor_type(value).element_type
+        if not is_quant_element_type(element_type):
+            raise VerifyException(
+                f"'{op.name}' does not support element type {element_type}: "
+                "expected a float, an integer or !quant.bipolar"
+            )
+
+
+def _check_result_shape(op: IRDLOperation, expected: Sequence[int], result_index: int = 0):
+    actual = shape_of(op.results[result_index])
+    if tuple(actual) != tuple(expected):
+        raise VerifyException(
+            f"'{op.name}' result shape {list(actual)} does not match the "
+            f"expected shape {list(expected)}"
+        )
+
+
+def _check_broadcastable(op: IRDLOperation, name: str, value: SSAValue, target: Sequence[int]):
+    try:
+        merged = broadcast_shapes(shape_of(value), target)
+    except ValueError:
+        merged = None
+    if merged != tuple(target):
+        raise VerifyException(
+            f"'{op.name}' operand '{name}' of shape {list(shape_of(value))} does not "
+            f"broadcast to the input shape {list(target)}"
+        )
+
+
+def _int_prop(op: IRDLOperation, name: str) -> int:
+    return op.properties[name].value.data  # type: ignore[union-attr]
+
+
+def _array_prop(op: IRDLOperation, name: str) -> tuple[int, ...]:
+    return tuple(op.properties[name].get_values())  # type: ignore[union-attr]
+
+
+class QuantOp(IRDLOperation):
+    """Common verification for all quant ops: element types, then `verify_shapes`."""
+
+    def verify_(self) -> None:
+        _check_element_types(self)
+        self.verify_shapes()
+
+    def verify_shapes(self) -> None:
+        """Check the op's shape rule; overridden per op."""
+
+
+# ---------------------------------------------------------------------------
+# QONNX quantizers
+# ---------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class IntQuantOp(QuantOp):
+    """QONNX `Quant` (IntQuant): uniform fake-quantization.
+
+    y = (clip(round(x / scale + zeropt), min, max) - zeropt) * scale, where
+    min/max follow from `bitwidth`, `signed` and `narrow`. A 1-bit signed
+    quantizer behaves as bipolar. The bit width is a property (it is a type
+    in the integer form); scale and zero point are tensors broadcast to x.
+    """
+
+    name = "quant.int_quant"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    zeropt = operand_def(TensorType)
+    output = result_def(TensorType)
+    bitwidth = prop_def(IntegerAttr[I64])
+    signed = prop_def(BoolAttr)
+    narrow = prop_def(BoolAttr)
+    rounding_mode = prop_def(StringAttr, default_value=StringAttr("ROUND"))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        bitwidth = _int_prop(self, "bitwidth")
+        if not 1 <= bitwidth <= 32:
+            raise VerifyException(f"'{self.name}' bitwidth must be in [1, 32], got {bitwidth}")
+        if self.rounding_mode.data not in ROUNDING_MODES:
+            raise VerifyException(
+                f"'{self.name}' rounding_mode '{self.rounding_mode.data}' is not one of "
+                f"{', '.join(ROUNDING_MODES)}"
+            )
+        x_shape = shape_of(self.input)
+        _check_broadcastable(self, "scale", self.scale, x_shape)
+        _check_broadcastable(self, "zeropt", self.zeropt, x_shape)
+        _check_result_shape(self, x_shape)
+
+
+@irdl_op_definition
+class BipolarQuantOp(QuantOp):
+    """QONNX `BipolarQuant`: y = scale * (+1 if x >= 0 else -1)."""
+
+    name = "quant.bipolar_quant"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        x_shape = shape_of(self.input)
+        _check_broadcastable(self, "scale", self.scale, x_shape)
+        _check_result_shape(self, x_shape)
+
+
+@irdl_op_definition
+class TruncOp(QuantOp):
+    """QONNX `Trunc`: drop low bits of an already quantized value.
+
+    Version 1 shifts by `in_bitwidth - out_bitwidth` bits and keeps `scale`;
+    version 2 (present `out_scale` operand) rescales to `out_scale` and
+    clips to `out_bitwidth` with `signed`/`narrow`.
+    """
+
+    name = "quant.trunc"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    zeropt = operand_def(TensorType)
+    out_scale = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    in_bitwidth = prop_def(IntegerAttr[I64])
+    out_bitwidth = prop_def(IntegerAttr[I64])
+    rounding_mode = prop_def(StringAttr, default_value=StringAttr("FLOOR"))
+    signed = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
+    narrow = prop_def(BoolAttr, default_value=BoolAttr.from_bool(False))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $scale `,` $zeropt (`out_scale` $out_scale^)? attr-dict `:` "
+        "functional-type(operands, results)"
+    )
+
+    def verify_shapes(self) -> None:
+        in_bits, out_bits = _int_prop(self, "in_bitwidth"), _int_prop(self, "out_bitwidth")
+        if not 1 <= out_bits <= in_bits <= 64:
+            raise VerifyException(
+                f"'{self.name}' needs 1 <= out_bitwidth <= in_bitwidth <= 64, "
+                f"got out_bitwidth={out_bits}, in_bitwidth={in_bits}"
+            )
+        if self.rounding_mode.data not in ROUNDING_MODES:
+            raise VerifyException(
+                f"'{self.name}' rounding_mode '{self.rounding_mode.data}' is not one of "
+                f"{', '.join(ROUNDING_MODES)}"
+            )
+        x_shape = shape_of(self.input)
+        _check_broadcastable(self, "scale", self.scale, x_shape)
+        _check_broadcastable(self, "zeropt", self.zeropt, x_shape)
+        if self.out_scale is not None:
+            _check_broadcastable(self, "out_scale", self.out_scale, x_shape)
+        _check_result_shape(self, x_shape)
+
+
+def channel_axis(layout: str, rank: int) -> int:
+    """The channel axis of a tensor of `rank` in `layout` (rank 2 is always N, C)."""
+    return 1 if layout == "NCHW" or rank == 2 else rank - 1
+
+
+@irdl_op_definition
+class MultiThresholdOp(QuantOp):
+    """QONNX/FINN `MultiThreshold`: y[c] = out_scale * #{i : x[c] >= T[c, i]} + out_bias.
+
+    `thresholds` has shape (C, N) or (1, N) (shared by every channel); C is
+    the channel axis given by `data_layout`. Each row must be ascending for
+    the count to be a quantized activation, which passes rely on but the op
+    does not require. `out_dtype` records the FINN datatype of the result
+    when the importer knows it (for example "BIPOLAR" or "UINT2").
+    """
+
+    name = "quant.multithreshold"
+    input = operand_def(TensorType)
+    thresholds = operand_def(TensorType)
+    output = result_def(TensorType)
+    out_scale = prop_def(FloatAttr, default_value=FloatAttr(1.0, 64))
+    out_bias = prop_def(FloatAttr, default_value=FloatAttr(0.0, 64))
+    data_layout = prop_def(StringAttr, default_value=StringAttr("NCHW"))
+    out_dtype = opt_prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        layout = self.data_layout.data
+        if layout not in DATA_LAYOUTS:
+            raise VerifyException(
+                f"'{self.name}' data_layout '{layout}' is not one of {', '.join(DATA_LAYOUTS)}"
+            )
+        x_shape = shape_of(self.input)
+        t_shape = shape_of(self.thresholds)
+        if len(x_shape) < 2:
+            raise VerifyException(f"'{self.name}' input must have rank >= 2 (N, C, ...)")
+        channels = x_shape[channel_axis(layout, len(x_shape))]
+        if len(t_shape) != 2 or t_shape[0] not in (1, channels):
+            raise VerifyException(
+                f"'{self.name}' thresholds must have shape ({channels}, N) or (1, N) for "
+                f"{channels} channels, got {list(t_shape)}"
+            )
+        _check_result_shape(self, x_shape)
+
+
+# ---------------------------------------------------------------------------
+# Compute ops
+# ---------------------------------------------------------------------------
+
+
+class ElementwiseBinaryOp(QuantOp):
+    """Numpy/ONNX broadcasting binary op; the result shape is the broadcast shape."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        try:
+            expected = broadcast_shapes(shape_of(self.lhs), shape_of(self.rhs))
+        except ValueError as err:
+            raise VerifyException(f"'{self.name}' operands do not broadcast: {err}") from err
+        _check_result_shape(self, expected)
+
+
+@irdl_op_definition
+class AddOp(ElementwiseBinaryOp):
+    """Elementwise lhs + rhs with broadcasting."""
+
+    name = "quant.add"
+
+
+@irdl_op_definition
+class SubOp(ElementwiseBinaryOp):
+    """Elementwise lhs - rhs with broadcasting."""
+
+    name = "quant.sub"
+
+
+@irdl_op_definition
+class MulOp(ElementwiseBinaryOp):
+    """Elementwise lhs * rhs with broadcasting."""
+
+    name = "quant.mul"
+
+
+@irdl_op_definition
+class DivOp(ElementwiseBinaryOp):
+    """Elementwise lhs / rhs with broadcasting (true division)."""
+
+    name = "quant.div"
+
+
+@irdl_op_definition
+class PowOp(ElementwiseBinaryOp):
+    """Elementwise lhs ** rhs with broadcasting (Brevitas TensorNorm uses it)."""
+
+    name = "quant.pow"
+
+
+@irdl_op_definition
+class ReluOp(QuantOp):
+    """max(x, 0), elementwise."""
+
+    name = "quant.relu"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        _check_result_shape(self, shape_of(self.input))
+
+
+@irdl_op_definition
+class MatMulOp(QuantOp):
+    """Matrix product with numpy semantics: (..., M, K) x (K, N) -> (..., M, N).
+
+    The weight operand is 2-D (K = fan-in, N = output neurons), the layout
+    that ONNX MatMul, FINN's MVAU and this project's mvau share.
+    """
+
+    name = "quant.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        a_shape, b_shape = shape_of(self.lhs), shape_of(self.rhs)
+        if len(b_shape) != 2 or len(a_shape) < 1:
+            raise VerifyException(
+                f"'{self.name}' expects a 2-D right operand, got {list(b_shape)}"
+            )
+        if a_shape[-1] != b_shape[0]:
+            raise VerifyException(
+                f"'{self.name}' inner dimensions differ: {list(a_shape)} x {list(b_shape)}"
+            )
+        _check_result_shape(self, (*a_shape[:-1], b_shape[1]))
+
+
+@irdl_op_definition
+class ConvOp(QuantOp):
+    """2-D convolution, NCHW, weights (M, C / group, kH, kW), optional bias (M).
+
+    `pads` is [top, left, bottom, right] as in ONNX.
+    """
+
+    name = "quant.conv"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    group = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        x_shape, w_shape = shape_of(self.input), shape_of(self.weight)
+        if len(x_shape) != 4 or len(w_shape) != 4:
+            raise VerifyException(
+                f"'{self.name}' expects 4-D input and weight (NCHW, MCkk), got "
+                f"{list(x_shape)} and {list(w_shape)}"
+            )
+        strides, pads = _array_prop(self, "strides"), _array_prop(self, "pads")
+        dilations, group = _array_prop(self, "dilations"), _int_prop(self, "group")
+        if len(strides) != 2 or len(dilations) != 2 or len(pads) != 4:
+            raise VerifyException(
+                f"'{self.name}' needs 2 strides, 2 dilations and 4 pads, got "
+                f"{len(strides)}, {len(dilations)} and {len(pads)}"
+            )
+        if min(strides) < 1 or min(dilations) < 1 or min(pads) < 0 or group < 1:
+            raise VerifyException(
+                f"'{self.name}' strides, dilations and group must be >= 1 and pads >= 0"
+            )
+        channels, out_channels = x_shape[1], w_shape[0]
+        if channels % group or out_channels % group or w_shape[1] * group != channels:
+            raise VerifyException(
+                f"'{self.name}' weight shape {list(w_shape)} does not fit {channels} input "
+                f"channels in {group} group(s)"
+            )
+        if self.bias is not None and shape_of(self.bias) != (out_channels,):
+            raise VerifyException(
+                f"'{self.name}' bias must have shape [{out_channels}], got "
+                f"{list(shape_of(self.bias))}"
+            )
+        out_h = conv_output_size(x_shape[2], w_shape[2], strides[0], pads[0], pads[2], dilations[0])
+        out_w = conv_output_size(x_shape[3], w_shape[3], strides[1], pads[1], pads[3], dilations[1])
+        _check_result_shape(self, (x_shape[0], out_channels, out_h, out_w))
+
+
+@irdl_op_definition
+class BatchNormOp(QuantOp):
+    """Inference batch normalization over channel axis 1.
+
+    y = (x - mean) / sqrt(var + epsilon) * scale + bias; all four parameters are
+    1-D tensors with one value per channel.
+    """
+
+    name = "quant.batchnorm"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    mean = operand_def(TensorType)
+    var = operand_def(TensorType)
+    output = result_def(TensorType)
+    epsilon = prop_def(FloatAttr, default_value=FloatAttr(1e-5, 32))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        x_shape = shape_of(self.input)
+        if len(x_shape) < 2:
+            raise VerifyException(f"'{self.name}' input must have rank >= 2 (N, C, ...)")
+        for name, value in (("scale", self.scale), ("bias", self.bias),
+                            ("mean", self.mean), ("var", self.var)):
+            if shape_of(value) != (x_shape[1],):
+                raise VerifyException(
+                    f"'{self.name}' {name} must have shape [{x_shape[1]}], got "
+                    f"{list(shape_of(value))}"
+                )
+        if self.epsilon.value.data < 0:
+            raise VerifyException(f"'{self.name}' epsilon must be >= 0")
+        _check_result_shape(self, x_shape)
+
+
+@irdl_op_definition
+class MaxPoolOp(QuantOp):
+    """2-D max pooling, NCHW; `pads` is [top, left, bottom, right]; floor mode."""
+
+    name = "quant.maxpool"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        x_shape = shape_of(self.input)
+        kernel, strides = _array_prop(self, "kernel_shape"), _array_prop(self, "strides")
+        pads = _array_prop(self, "pads")
+        if len(x_shape) != 4:
+            raise VerifyException(f"'{self.name}' expects a 4-D NCHW input, got {list(x_shape)}")
+        if len(kernel) != 2 or len(strides) != 2 or len(pads) != 4:
+            raise VerifyException(
+                f"'{self.name}' needs 2 kernel sizes, 2 strides and 4 pads"
+            )
+        if min(kernel) < 1 or min(strides) < 1 or min(pads) < 0:
+            raise VerifyException(f"'{self.name}' kernel and strides must be >= 1, pads >= 0")
+        out_h = conv_output_size(x_shape[2], kernel[0], strides[0], pads[0], pads[2], 1)
+        out_w = conv_output_size(x_shape[3], kernel[1], strides[1], pads[1], pads[3], 1)
+        _check_result_shape(self, (*x_shape[:2], out_h, out_w))
+
+
+@irdl_op_definition
+class ReshapeOp(QuantOp):
+    """Reshape to the (static) result shape; element count must not change.
+
+    ONNX Reshape and Flatten both import as this op.
+    """
+
+    name = "quant.reshape"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        from math import prod
+
+        in_shape, out_shape = shape_of(self.input), shape_of(self.output)
+        if prod(in_shape) != prod(out_shape):
+            raise VerifyException(
+                f"'{self.name}' cannot reshape {list(in_shape)} ({prod(in_shape)} elements) "
+                f"to {list(out_shape)} ({prod(out_shape)} elements)"
+            )
+
+
+@irdl_op_definition
+class TransposeOp(QuantOp):
+    """Permute dimensions: result.shape[i] = input.shape[perm[i]]."""
+
+    name = "quant.transpose"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    perm = prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        in_shape, perm = shape_of(self.input), _array_prop(self, "perm")
+        if sorted(perm) != list(range(len(in_shape))):
+            raise VerifyException(
+                f"'{self.name}' perm {list(perm)} is not a permutation of "
+                f"{len(in_shape)} dimensions"
+            )
+        _check_result_shape(self, tuple(in_shape[p] for p in perm))
+
+
+@irdl_op_definition
+class TopKOp(QuantOp):
+    """The k largest (or smallest) values along `axis` and their i64 indices.
+
+    Ties keep the lower index first, as ONNX specifies.
+    """
+
+    name = "quant.topk"
+    input = operand_def(TensorType)
+    values = result_def(TensorType)
+    indices = result_def(TensorType)
+    k = prop_def(IntegerAttr[I64])
+    axis = prop_def(IntegerAttr[I64], default_value=IntegerAttr(-1, i64))
+    largest = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
+
+    def verify_shapes(self) -> None:
+        in_shape = shape_of(self.input)
+        k, axis = _int_prop(self, "k"), _int_prop(self, "axis")
+        if not -len(in_shape) <= axis < len(in_shape):
+            raise VerifyException(f"'{self.name}' axis {axis} is out of range")
+        axis %= len(in_shape)
+        if not 1 <= k <= in_shape[axis]:
+            raise VerifyException(
+                f"'{self.name}' k = {k} must be in [1, {in_shape[axis]}]"
+            )
+        expected = tuple(k if i == axis else d for i, d in enumerate(in_shape))
+        _check_result_shape(self, expected, 0)
+        _check_result_shape(self, expected, 1)
+        if tensor_type(self.indices).element_type != i64:
+            raise VerifyException(f"'{self.name}' indices must be i64")
+
+
+Quant = Dialect(
+    "quant",
+    [
+        IntQuantOp,
+        BipolarQuantOp,
+        TruncOp,
+        MultiThresholdOp,
+        AddOp,
+        SubOp,
+        MulOp,
+        DivOp,
+        PowOp,
+        ReluOp,
+        MatMulOp,
+        ConvOp,
+        BatchNormOp,
+        MaxPoolOp,
+        ReshapeOp,
+        TransposeOp,
+        TopKOp,
+    ],
+    [BipolarType],
+)

@@ -1,0 +1,282 @@
+"""Import an ONNX/QONNX model as a `func.func` of quant ops.
+
+The importer does three things, in order:
+
+1. load the model (weights may live in a side `.data` file next to it) and
+   normalise the three spellings of the QONNX op domain;
+2. clean it up with qonnx's own transformations (shape inference, constant
+   folding that keeps the quantizers, folding a Transpose into a quantized
+   initializer, removal of static graph inputs), but keep the exporter's node
+   names, because they name the layers (`/features.2/MatMul`);
+3. translate node by node with the converters in `onnx_ops.py`; every
+   unsupported op or attribute is a diagnostic naming the node.
+
+Tensor names become SSA name hints, so the IR reads like the model.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DictionaryAttr,
+    FunctionType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.frontend.onnx_ops import CONVERTERS, ConversionError, NodeView
+from qnn_mlir.ir_constants import make_constant
+
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")
+"""Three spellings of one op set (Quant, BipolarQuant, Trunc, MultiThreshold)."""
+
+CANONICAL_DOMAIN = "qonnx.custom_op.general"
+
+ONNX_TO_ELEMENT_TYPE: dict[int, Attribute] = {
+    onnx.TensorProto.FLOAT: f32,
+    onnx.TensorProto.INT64: i64,
+}
+
+DATATYPE_ATTR = "quant.datatype"
+"""Discardable attribute carrying a FINN datatype annotation (e.g. "BIPOLAR")."""
+
+
+def sanitize_name(name: str, fallback: str = "v") -> str:
+    """A valid SSA name hint / C identifier from an ONNX name: `/features.2/MatMul` ->
+    `features_2_MatMul`."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
+    if not cleaned:
+        return fallback
+    return cleaned if not cleaned[0].isdigit() else f"{fallback}{cleaned}"
+
+
+def load_model(path: str) -> onnx.ModelProto:
+    """Load an ONNX file, with external data resolved relative to its directory."""
+    if not os.path.isfile(path):
+        raise QnnError(f"{path}: error: no such file")
+    try:
+        return onnx.load(path, load_external_data=True)
+    except Exception as error:  # onnx raises several unrelated types here
+        raise QnnError(
+            f"{path}: error: not a readable ONNX model ({type(error).__name__}: {error}); "
+            "export it with brevitas.export.export_qonnx or onnx.save"
+        ) from error
+
+
+def _normalize_domains(model: onnx.ModelProto) -> None:
+    for node in model.graph.node:
+        if node.domain in QONNX_DOMAINS:
+            node.domain = CANONICAL_DOMAIN
+    domains = {opset.domain for opset in model.opset_import}
+    if CANONICAL_DOMAIN not in domains and any(
+        n.domain == CANONICAL_DOMAIN for n in model.graph.node
+    ):
+        model.opset_import.append(onnx.helper.make_opsetid(CANONICAL_DOMAIN, 1))
+
+
+def _name_unnamed_nodes(model: onnx.ModelProto) -> None:
+    used = {n.name for n in model.graph.node if n.name}
+    for index, node in enumerate(model.graph.node):
+        if not node.name:
+            candidate = f"{node.op_type}_{index}"
+            while candidate in used:
+                candidate += "_"
+            node.name = candidate
+            used.add(candidate)
+
+
+def cleanup(model: onnx.ModelProto, path: str):
+    """qonnx cleanup without renaming: returns a qonnx ModelWrapper."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.fold_constants import FoldConstants
+    from qonnx.transformation.general import (
+        GiveUniqueParameterTensors,
+        RemoveStaticGraphInputs,
+        RemoveUnusedTensors,
+        SortGraph,
+    )
+    from qonnx.transformation.infer_shapes import InferShapes
+    from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
+
+    _normalize_domains(model)
+    _name_unnamed_nodes(model)
+    wrapper = ModelWrapper(model)
+    steps = [
+        InferShapes(),
+        GiveUniqueParameterTensors(),
+        FoldConstants(exclude_op_types=["Quant", "BipolarQuant", "Trunc", "MultiThreshold"]),
+        FoldTransposeIntoQuantInit(),
+        RemoveUnusedTensors(),
+        RemoveStaticGraphInputs(),
+        SortGraph(),
+        InferShapes(),
+    ]
+    for step in steps:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wrapper = wrapper.transform(step)
+        except Exception as error:
+            raise QnnError(
+                f"{path}: error: qonnx {type(step).__name__} failed on this model: "
+                f"{type(error).__name__}: {error}. Check that every node's op type and "
+                "domain are standard ONNX or QONNX (Quant, BipolarQuant, Trunc, MultiThreshold)"
+            ) from error
+    return wrapper
+
+
+class OnnxImporter:
+    """Translates one cleaned-up ONNX graph into a `func.func @main` in a module."""
+
+    def __init__(self, wrapper, path: str):
+        self.wrapper = wrapper
+        self.graph = wrapper.model.graph
+        self.path = path
+        self.values: dict[str, SSAValue] = {}
+        self.initializers = {t.name: t for t in self.graph.initializer}
+        self.datatypes = {
+            ann.tensor_name: entry.value
+            for ann in self.graph.quantization_annotation
+            for entry in ann.quant_parameter_tensor_names
+            if entry.key == "finn_datatype"
+        }
+        self.block: Block | None = None
+
+    # -- tensor helpers used by the converters ------------------------------
+
+    def tensor_type(self, name: str, element_type: Attribute = f32) -> TensorType:
+        """The static tensor type of a graph tensor, from shape inference."""
+        shape = self.wrapper.get_tensor_shape(name)
+        if shape is None or any(not isinstance(d, int) or d < 0 for d in shape):
+            raise ConversionError(
+                f"tensor '{name}' has no static shape after shape inference (got {shape}); "
+                "export the model with a fixed input shape"
+            )
+        return TensorType(element_type, shape)
+
+    def initializer_array(self, name: str) -> np.ndarray | None:
+        """The numpy value of an initializer, or None if `name` is computed."""
+        tensor = self.initializers.get(name)
+        return None if tensor is None else numpy_helper.to_array(tensor)
+
+    def value(self, name: str) -> SSAValue:
+        """The SSA value of a tensor, materialising initializers as arith.constant."""
+        if name in self.values:
+            return self.values[name]
+        array = self.initializer_array(name)
+        if array is None:
+            raise ConversionError(f"input tensor '{name}' is not produced by any node")
+        return self.constant(array, name)
+
+    def constant(self, array: np.ndarray, name: str) -> SSAValue:
+        """Insert `arith.constant` for `array`; integers stay i64, the rest become f32."""
+        if np.issubdtype(array.dtype, np.integer):
+            op = make_constant(array.astype(np.int64), i64)
+        else:
+            op = make_constant(array.astype(np.float32), f32)
+        if name in self.datatypes:
+            op.attributes[DATATYPE_ATTR] = StringAttr(self.datatypes[name])
+        self.insert(op)
+        op.result.name_hint = sanitize_name(name)
+        self.values[name] = op.result
+        return op.result
+
+    def insert(self, op: Operation) -> None:
+        """Append `op` to the function body being built."""
+        assert self.block is not None
+        self.block.add_op(op)
+
+    # -- the translation ------------------------------------------------------
+
+    def _graph_inputs(self) -> list[onnx.ValueInfoProto]:
+        return [i for i in self.graph.input if i.name not in self.initializers]
+
+    def _convert_node(self, node: onnx.NodeProto) -> None:
+        where = f"{self.path}: node '{node.name}' (op type '{node.op_type}')"
+        converter = CONVERTERS.get(node.op_type)
+        if converter is None or (node.domain not in ("", "ai.onnx", CANONICAL_DOMAIN)):
+            supported = ", ".join(sorted(CONVERTERS))
+            raise QnnError(
+                f"{where}: error: unsupported op (domain '{node.domain or 'ai.onnx'}'). "
+                f"Supported op types: {supported}"
+            )
+        try:
+            results = converter(NodeView(node, self))
+        except ConversionError as error:
+            raise QnnError(f"{where}: error: {error}") from error
+        for name, value in zip(node.output, results, strict=False):
+            if not name:
+                continue
+            value.name_hint = sanitize_name(node.name if len(node.output) == 1 else name)
+            owner = value.owner
+            if name in self.datatypes and isinstance(owner, Operation):
+                owner.attributes[DATATYPE_ATTR] = StringAttr(self.datatypes[name])
+            self.values[name] = value
+
+    def build(self) -> ModuleOp:
+        """Translate the whole graph."""
+        inputs = self._graph_inputs()
+        input_types = []
+        for graph_input in inputs:
+            elem = graph_input.type.tensor_type.elem_type
+            if elem not in ONNX_TO_ELEMENT_TYPE:
+                raise QnnError(
+                    f"{self.path}: error: graph input '{graph_input.name}' has ONNX element "
+                    f"type {onnx.TensorProto.DataType.Name(elem)}; only FLOAT is supported"
+                )
+            try:
+                input_types.append(self.tensor_type(graph_input.name))
+            except ConversionError as error:
+                raise QnnError(f"{self.path}: error: {error}") from error
+        self.block = Block(arg_types=input_types)
+        for graph_input, arg in zip(inputs, self.block.args, strict=True):
+            arg.name_hint = sanitize_name(graph_input.name, "input")
+            self.values[graph_input.name] = arg
+        for node in self.graph.node:
+            self._convert_node(node)
+        try:
+            outputs = [self.value(o.name) for o in self.graph.output]
+        except ConversionError as error:
+            raise QnnError(f"{self.path}: error: graph output: {error}") from error
+        self.insert(func.ReturnOp(*outputs))
+        arg_attrs = [
+            DictionaryAttr({DATATYPE_ATTR: StringAttr(self.datatypes[i.name])})
+            if i.name in self.datatypes
+            else DictionaryAttr({})
+            for i in inputs
+        ]
+        function = func.FuncOp(
+            "main",
+            FunctionType.from_lists(input_types, [v.type for v in outputs]),
+            Region(self.block),
+            arg_attrs=None if not any(a.data for a in arg_attrs) else arg_attrs,
+        )
+        return ModuleOp([function])
+
+
+def import_onnx(path: str) -> ModuleOp:
+    """Load, clean up and translate the ONNX model at `path`; errors are QnnError."""
+    model = load_model(path)
+    if not model.graph.node:
+        raise QnnError(f"{path}: error: the ONNX graph has no nodes")
+    wrapper = cleanup(model, path)
+    module = OnnxImporter(wrapper, path).build()
+    from qnn_mlir.diagnostics import verify_module
+
+    try:
+        verify_module(module)
+    except QnnError as error:
+        raise QnnError(f"{path}: error: imported IR does not verify: {error}") from error
+    return module

@@ -1,0 +1,104 @@
+"""quant-canonicalize: remove quant ops that do nothing and fold constant layout ops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from qnn_mlir.dialects import quant
+from qnn_mlir.ir_constants import constant_array, make_constant
+
+
+def _splat_value(value: SSAValue) -> float | None:
+    """The single value of a constant whose elements are all equal, else None."""
+    array = constant_array(value)
+    if array is None or array.size == 0 or not np.all(array == array.flat[0]):
+        return None
+    return float(array.flat[0])
+
+
+class RemoveIdentityLayoutOps(RewritePattern):
+    """reshape to the same shape and transpose by the identity permutation are no-ops."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, quant.ReshapeOp | quant.TransposeOp):
+            if op.input.type == op.output.type and (
+                isinstance(op, quant.ReshapeOp)
+                or list(op.perm.get_values()) == sorted(op.perm.get_values())
+            ):
+                rewriter.replace(op, [], [op.input])
+
+
+class RemoveNeutralArithmetic(RewritePattern):
+    """x + 0, x - 0, x * 1 and x / 1 are x when broadcasting does not change x's type."""
+
+    NEUTRAL = {quant.AddOp: 0.0, quant.SubOp: 0.0, quant.MulOp: 1.0, quant.DivOp: 1.0}
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        neutral = self.NEUTRAL.get(type(op))
+        if neutral is None or op.lhs.type != op.result.type:
+            return
+        if _splat_value(op.rhs) == neutral:
+            rewriter.replace(op, [], [op.lhs])
+
+
+class FoldConstantLayoutOps(RewritePattern):
+    """reshape/transpose of an arith.constant becomes a new constant."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.TransposeOp, rewriter: PatternRewriter) -> None:
+        array = constant_array(op.input)
+        if array is None:
+            return
+        folded = np.ascontiguousarray(np.transpose(array, tuple(op.perm.get_values())))
+        rewriter.replace(op, make_constant(folded, op.output.type.element_type))
+
+
+class EraseDeadPureOps(RewritePattern):
+    """Pure ops (quant compute and arith.constant) whose results are unused are dead."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, quant.QuantOp | arith.ConstantOp) and all(
+            not r.uses for r in op.results
+        ):
+            rewriter.erase(op)
+
+
+@dataclass(frozen=True)
+class QuantCanonicalize(ModulePass):
+    """Remove quant ops that do nothing and fold constant layout ops.
+
+    Identity reshapes and transposes go, x+0, x-0, x*1 and x/1 go (when
+    broadcasting leaves x's type unchanged), transposes of constants become
+    constants, and unused pure ops are erased. Semantics are unchanged, bit
+    for bit.
+    """
+
+    name = "quant-canonicalize"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(
+                [
+                    RemoveIdentityLayoutOps(),
+                    RemoveNeutralArithmetic(),
+                    FoldConstantLayoutOps(),
+                    EraseDeadPureOps(),
+                ],
+                dce_enabled=False,
+            ),
+            walk_reverse=True,
+        ).rewrite_module(op)

@@ -1,0 +1,1 @@
+"""Console-script entry points: qnn-opt, qnn-translate, qnn-run."""
