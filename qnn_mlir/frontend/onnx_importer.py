@@ -56,6 +56,10 @@ DATATYPE_ATTR = "quant.datatype"
 def sanitize_name(name: str, fallback: str = "v") -> str:
     """A valid SSA name hint / C identifier from an ONNX name: `/features.2/MatMul` ->
     `features_2_MatMul`."""
+    # Exporter noise that says nothing about the layer: op-set prefixes and the
+    # `export_handler` path segment Brevitas puts into every quantizer's name.
+    name = re.sub(r"^[A-Za-z_.]+::", "", name)
+    name = name.replace("/export_handler/", "/")
     cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_")
     if not cleaned:
         return fallback
@@ -140,8 +144,10 @@ def cleanup(model: onnx.ModelProto, path: str):
 class OnnxImporter:
     """Translates one cleaned-up ONNX graph into a `func.func @main` in a module."""
 
-    def __init__(self, wrapper, path: str):
+    def __init__(self, wrapper, path: str, original_names: set[str] | None = None):
         self.wrapper = wrapper
+        # Names the exporter chose; others (made up by cleanup) are renamed after their user.
+        self.original_names = original_names
         self.graph = wrapper.model.graph
         self.path = path
         self.values: dict[str, SSAValue] = {}
@@ -150,7 +156,7 @@ class OnnxImporter:
             ann.tensor_name: entry.value
             for ann in self.graph.quantization_annotation
             for entry in ann.quant_parameter_tensor_names
-            if entry.key == "finn_datatype"
+            if entry.key == "finn_datatype" and entry.value != "FLOAT32"
         }
         self.block: Block | None = None
 
@@ -171,16 +177,20 @@ class OnnxImporter:
         tensor = self.initializers.get(name)
         return None if tensor is None else numpy_helper.to_array(tensor)
 
-    def value(self, name: str) -> SSAValue:
-        """The SSA value of a tensor, materialising initializers as arith.constant."""
+    def value(self, name: str, user_hint: str | None = None) -> SSAValue:
+        """The SSA value of a tensor, materialising initializers as arith.constant.
+
+        `user_hint` names a constant whose ONNX name was invented by cleanup.
+        """
         if name in self.values:
             return self.values[name]
         array = self.initializer_array(name)
         if array is None:
             raise ConversionError(f"input tensor '{name}' is not produced by any node")
-        return self.constant(array, name)
+        invented = self.original_names is not None and name not in self.original_names
+        return self.constant(array, name, user_hint if invented and user_hint else name)
 
-    def constant(self, array: np.ndarray, name: str) -> SSAValue:
+    def constant(self, array: np.ndarray, name: str, hint: str | None = None) -> SSAValue:
         """Insert `arith.constant` for `array`; integers stay i64, the rest become f32."""
         if np.issubdtype(array.dtype, np.integer):
             op = make_constant(array.astype(np.int64), i64)
@@ -189,7 +199,7 @@ class OnnxImporter:
         if name in self.datatypes:
             op.attributes[DATATYPE_ATTR] = StringAttr(self.datatypes[name])
         self.insert(op)
-        op.result.name_hint = sanitize_name(name)
+        op.result.name_hint = sanitize_name(hint or name)
         self.values[name] = op.result
         return op.result
 
@@ -271,8 +281,11 @@ def import_onnx(path: str) -> ModuleOp:
     model = load_model(path)
     if not model.graph.node:
         raise QnnError(f"{path}: error: the ONNX graph has no nodes")
+    original_names = {t.name for t in model.graph.initializer} | {
+        o for n in model.graph.node for o in n.output
+    }
     wrapper = cleanup(model, path)
-    module = OnnxImporter(wrapper, path).build()
+    module = OnnxImporter(wrapper, path, original_names).build()
     from qnn_mlir.diagnostics import verify_module
 
     try:

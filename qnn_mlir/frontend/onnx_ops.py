@@ -71,7 +71,9 @@ class NodeView:
     def input(self, index: int) -> SSAValue:
         if index >= self.num_inputs() or not self.node.input[index]:
             raise ConversionError(f"missing input {index}")
-        return self.importer.value(self.node.input[index])
+        role = _INPUT_ROLES.get(self.node.op_type, ())
+        hint = f"{self.node.name}_{role[index] if index < len(role) else f'in{index}'}"
+        return self.importer.value(self.node.input[index], hint)
 
     def constant_input(self, index: int, what: str) -> np.ndarray:
         """An input that must be an initializer (a bit width, a shape, K)."""
@@ -94,6 +96,18 @@ class NodeView:
 
     def emit_constant(self, array: np.ndarray, suffix: str) -> SSAValue:
         return self.importer.constant(np.asarray(array), f"{self.node.name}_{suffix}")
+
+
+_INPUT_ROLES: dict[str, tuple[str, ...]] = {
+    "Quant": ("x", "scale", "zeropt", "bitwidth"),
+    "BipolarQuant": ("x", "scale"),
+    "Trunc": ("x", "scale", "zeropt", "in_bitwidth", "out_scale"),
+    "MultiThreshold": ("x", "thresholds"),
+    "Conv": ("x", "weight", "bias"),
+    "Gemm": ("a", "b", "c"),
+    "BatchNormalization": ("x", "scale", "bias", "mean", "var"),
+}
+"""Names of node inputs, used to name constants that have no meaningful ONNX name."""
 
 
 def _show(value: Any) -> str:
