@@ -217,26 +217,27 @@ class AcceleratorOp(IRDLOperation):
     )
 
     def verify_(self) -> None:
+        where = f"'{self.name}' @{self.sym_name.data}"
         if not self.inputs or not self.outputs:
             raise VerifyException(
-                f"'{self.name}' @{self.sym_name.data} needs at least one input and one "
-                f"output tensor, got {len(self.inputs)} and {len(self.outputs)}"
+                f"{where} needs at least one input and one output tensor, got "
+                f"{len(self.inputs)} and {len(self.outputs)}"
             )
         args = self.body.block.args
         if len(args) != len(self.inputs):
             raise VerifyException(
-                f"'{self.name}' has {len(self.inputs)} operand(s) but its body has "
-                f"{len(args)} block argument(s): one input stream per operand"
+                f"{where} has {len(self.inputs)} operand(s) but its body has {len(args)} "
+                "block argument(s): one input stream per operand"
             )
         for index, (arg, operand) in enumerate(zip(args, self.inputs, strict=True)):
             if not _same_data(arg.type, operand.type):
                 raise VerifyException(
-                    f"'{self.name}' block argument {index} has type {arg.type} but operand "
-                    f"{index} is {operand.type}: the stream must have the tensor's shape "
-                    "and element type"
+                    f"{where} block argument {index} has type {arg.type} but operand {index} "
+                    f"is {operand.type}: the stream must have the tensor's shape and element "
+                    "type"
                 )
         if not isinstance(self.body.block.last_op, YieldOp):
-            raise VerifyException(f"'{self.name}' body must end with 'dataflow.yield'")
+            raise VerifyException(f"{where} body must end with 'dataflow.yield'")
 
 
 @irdl_op_definition

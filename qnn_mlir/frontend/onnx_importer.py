@@ -25,6 +25,7 @@ import onnx
 from onnx import numpy_helper
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DictionaryAttr,
     FunctionType,
     ModuleOp,
@@ -271,7 +272,7 @@ class OnnxImporter:
             "main",
             FunctionType.from_lists(input_types, [v.type for v in outputs]),
             Region(self.block),
-            arg_attrs=None if not any(a.data for a in arg_attrs) else arg_attrs,
+            arg_attrs=ArrayAttr(arg_attrs) if any(a.data for a in arg_attrs) else None,
         )
         return ModuleOp([function])
 
