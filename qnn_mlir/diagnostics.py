@@ -45,7 +45,16 @@ class LocatingParser(Parser):
 
     def parse_operation(self) -> Operation:
         start = self._current_token.span.get_location()
-        op = super().parse_operation()
+        try:
+            op = super().parse_operation()
+        except VerifyException as error:
+            # Custom-format parsers build ops, and building checks constraints
+            # (a memref where a tensor is required, an i32 where i64 is).
+            line = start.line + self._line_offset
+            source = self.lexer.input.content.split("\n")[start.line - 1]
+            raise QnnError(format_diagnostic(
+                f"{start.file}:{line}:{start.col}", _innermost_message(error), source, start.col
+            )) from error
         if not isinstance(op.location, FileLineColLoc):
             op.location = FileLineColLoc(
                 self._file_attr, IntAttr(start.line + self._line_offset), IntAttr(start.col)
@@ -100,7 +109,8 @@ def parse_module_text(ctx, text: str, filename: str, line_offset: int = 0) -> Mo
         module = LocatingParser(ctx, text, filename, line_offset).parse_module()
     except ParseError as error:
         raise QnnError(parse_error_diagnostic(error, line_offset)) from error
-    verify_module(module, {filename: text.split("\n")})
+    # Locations are file-wide; pad the chunk's lines so that indices match.
+    verify_module(module, {filename: [""] * line_offset + text.split("\n")})
     return module
 
 

@@ -106,7 +106,8 @@ def _divisors_hint(n: int) -> str:
 def _stream_type_problem(shape: Sequence[int], element_type: Attribute, fold: int) -> str | None:
     if not shape or min(shape) < 1:
         return (
-            f"'!dataflow.stream' shape {list(shape)} must be static, non-empty and have "
+            f"'!dataflow.stream' shape {'x'.join(str(d) if d >= 0 else '?' for d in shape)} "
+            "must be static, non-empty and have "
             "every dim >= 1"
         )
     if not is_quant_element_type(element_type):
@@ -381,7 +382,8 @@ class StreamLayerOp(IRDLOperation):
                 "before this layer"
             )
 
-    def _check_output(self, innermost: int, what: str, fold: int, why: str) -> None:
+    def _check_output(self, innermost: int, what: str, fold: int, fold_name: str,
+                      why: str) -> None:
         in_shape, out_shape = self.in_type.get_shape(), self.out_type.get_shape()
         if out_shape[-1] != innermost:
             raise VerifyException(
@@ -395,8 +397,8 @@ class StreamLayerOp(IRDLOperation):
             )
         if self.out_type.fold.data != fold:
             raise VerifyException(
-                f"'{self.name}' output stream fold ({self.out_type.fold.data}) does "
-                f"not match {why}"
+                f"'{self.name}' output stream fold ({self.out_type.fold.data}) must equal "
+                f"{fold_name}: {why}"
             )
 
 
@@ -431,10 +433,7 @@ class MVAUOp(StreamLayerOp):
     @property
     def bipolar_weights(self) -> bool:
         """True when the weights are i1 bits standing for -1/+1."""
-        element_type = self.weights.get_element_type()
-        return isinstance(element_type, IntegerType) and element_type.width.data == 1 and (
-            element_type.signedness.data == Signedness.SIGNLESS
-        )
+        return self.weights.get_element_type() == IntegerType(1)
 
     def weight_values(self) -> np.ndarray:
         """The MW x MH weight values as int64 (bipolar bits become -1/+1)."""
@@ -478,7 +477,7 @@ class MVAUOp(StreamLayerOp):
                 f"match MW ({mw})"
             )
         self._check_input_fold("SIMD", simd)
-        self._check_output(mh, "MH", pe, f"PE ({pe}): an MVAU writes PE outputs per word")
+        self._check_output(mh, "MH", pe, f"PE ({pe})", "an MVAU writes PE outputs per word")
         in_element = self.in_type.element_type
         if self.xnor is not None and not (
             isinstance(in_element, BipolarType) and self.bipolar_weights
@@ -536,8 +535,8 @@ class ThresholdingOp(StreamLayerOp):
         channels = self.in_type.get_shape()[-1]
         self._check_multiple("channels", channels, "PE", pe)
         self._check_input_fold("PE", pe)
-        self._check_output(channels, "the input's", pe,
-                           f"PE ({pe}): thresholding writes PE channels per word")
+        self._check_output(channels, "the input channels", pe, f"PE ({pe})",
+                           "thresholding writes PE channels per word")
         steps = _check_thresholds(self, self.thresholds, channels, "channel")
         _check_activation_output(self, self.out_type.element_type, steps, _int(self.out_bias))
 
@@ -563,7 +562,7 @@ class LabelSelectOp(StreamLayerOp):
         if k > labels:
             raise VerifyException(f"'{self.name}' K ({k}) exceeds the number of labels ({labels})")
         self._check_input_fold("PE", pe)
-        self._check_output(k, "K", 1, "1: label_select writes one index per word")
+        self._check_output(k, "K", 1, "1", "label_select writes one index per word")
         out_element = self.out_type.element_type
         if not isinstance(out_element, IntegerType) or integer_range(out_element)[1] < labels - 1:
             raise VerifyException(

@@ -326,8 +326,8 @@ class CallOp(IRDLOperation):
         outputs = parser.parse_comma_separated_list(parser.Delimiter.PAREN, typed_operand)
         roms: list[str] = []
         if parser.parse_optional_keyword("roms") is not None:
-            roms = [ref.root_reference.data for ref in parser.parse_comma_separated_list(
-                parser.Delimiter.SQUARE, parser.parse_attribute)]  # type: ignore[attr-defined]
+            roms = [name.data for name in parser.parse_comma_separated_list(
+                parser.Delimiter.SQUARE, parser.parse_symbol_name)]
         attributes = parser.parse_optional_attr_dict()
         comment = attributes.pop("comment", None)
         op = cls(callee, template_args, inputs, outputs, roms,

@@ -16,6 +16,7 @@ builds a wrong shape fails at the pass, not at run time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import (
@@ -74,6 +75,11 @@ def is_quant_element_type(element_type: Attribute) -> bool:
     )
 
 
+def is_float_tensor(value: SSAValue) -> bool:
+    """True if `value` is a tensor of floats (whose zero has a sign)."""
+    return isinstance(value.type, TensorType) and isinstance(value.type.element_type, AnyFloat)
+
+
 def tensor_type(value: SSAValue) -> TensorType[Attribute]:
     """The ranked tensor type of `value`; raises a VerifyException otherwise."""
     if not isinstance(value.type, TensorType):
@@ -88,7 +94,13 @@ def shape_of(value: SSAValue) -> tuple[int, ...]:
 
 def _check_element_types(op: IRDLOperation) -> None:
     for value in (*op.operands, *op.results):
-        element_type = tensor_type(value).element_type
+        tensor = tensor_type(value)
+        if any(d < 0 for d in tensor.get_shape()):
+            raise VerifyException(
+                f"'{op.name}' needs static shapes, got {tensor}: dynamic dimensions are "
+                "not supported; export the model with a fixed input shape"
+            )
+        element_type = tensor.element_type
         if not is_quant_element_type(element_type):
             raise VerifyException(
                 f"'{op.name}' does not support element type {element_type}: "
@@ -117,12 +129,46 @@ def _check_broadcastable(op: IRDLOperation, name: str, value: SSAValue, target: 
         )
 
 
+def _check_same_element_type(op: IRDLOperation, source: SSAValue, result: SSAValue) -> None:
+    """Layout ops (reshape, transpose, maxpool, topk values) keep the element type."""
+    source_type, result_type = tensor_type(source).element_type, tensor_type(result).element_type
+    if source_type != result_type:
+        raise VerifyException(
+            f"'{op.name}' cannot change the element type: input has {source_type}, "
+            f"result has {result_type}"
+        )
+
+
+def _check_finite(op: IRDLOperation, name: str) -> float:
+    value = op.properties[name].value.data  # type: ignore[union-attr]
+    if value != value or value in (float("inf"), float("-inf")):
+        raise VerifyException(f"'{op.name}' {name} must be a finite number, got {value}")
+    return value
+
+
+FINN_DATATYPE = re.compile(
+    r"^(BIPOLAR|BINARY|TERNARY|U?INT\d+|FLOAT(16|32)|FIXED<\d+,\d+>|SCALEDINT<\d+>)$"
+)
+"""FINN datatype names that may appear in out_dtype / finn_datatype annotations."""
+
+
 def _int_prop(op: IRDLOperation, name: str) -> int:
     return op.properties[name].value.data  # type: ignore[union-attr]
 
 
 def _array_prop(op: IRDLOperation, name: str) -> tuple[int, ...]:
-    return tuple(op.properties[name].get_values())  # type: ignore[union-attr]
+    array = op.properties[name]
+    if not isinstance(array, DenseArrayBase) or array.elt_type != i64:
+        raise VerifyException(f"'{op.name}' {name} must be an array<i64: ...>, got {array}")
+    return tuple(array.get_values())
+
+
+def _check_window_fits(op: IRDLOperation, out_h: int, out_w: int) -> None:
+    if out_h < 1 or out_w < 1:
+        raise VerifyException(
+            f"'{op.name}' window is larger than the padded input (the output would be "
+            f"{out_h}x{out_w}); use a smaller kernel or more padding"
+        )
 
 
 class QuantOp(IRDLOperation):
@@ -273,6 +319,13 @@ class MultiThresholdOp(QuantOp):
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
+        _check_finite(self, "out_scale")
+        _check_finite(self, "out_bias")
+        if self.out_dtype is not None and not FINN_DATATYPE.match(self.out_dtype.data):
+            raise VerifyException(
+                f"'{self.name}' out_dtype '{self.out_dtype.data}' is not a FINN datatype "
+                "(BIPOLAR, BINARY, TERNARY, INTn, UINTn, FIXED<w,i>, FLOAT32)"
+            )
         layout = self.data_layout.data
         if layout not in DATA_LAYOUTS:
             raise VerifyException(
@@ -382,7 +435,9 @@ class MatMulOp(QuantOp):
 
     def verify_shapes(self) -> None:
         a_shape, b_shape = shape_of(self.lhs), shape_of(self.rhs)
-        if len(b_shape) != 2 or len(a_shape) < 1:
+        if len(a_shape) < 1:
+            raise VerifyException(f"'{self.name}' left operand must have rank >= 1, got a scalar")
+        if len(b_shape) != 2:
             raise VerifyException(
                 f"'{self.name}' expects a 2-D right operand, got {list(b_shape)}"
             )
@@ -444,6 +499,7 @@ class ConvOp(QuantOp):
             )
         out_h = conv_output_size(x_shape[2], w_shape[2], strides[0], pads[0], pads[2], dilations[0])
         out_w = conv_output_size(x_shape[3], w_shape[3], strides[1], pads[1], pads[3], dilations[1])
+        _check_window_fits(self, out_h, out_w)
         _check_result_shape(self, (x_shape[0], out_channels, out_h, out_w))
 
 
@@ -478,7 +534,7 @@ class BatchNormOp(QuantOp):
                     f"'{self.name}' {name} must have shape [{x_shape[1]}], got "
                     f"{list(shape_of(value))}"
                 )
-        if self.epsilon.value.data < 0:
+        if _check_finite(self, "epsilon") < 0:
             raise VerifyException(f"'{self.name}' epsilon must be >= 0")
         _check_result_shape(self, x_shape)
 
@@ -509,8 +565,15 @@ class MaxPoolOp(QuantOp):
             )
         if min(kernel) < 1 or min(strides) < 1 or min(pads) < 0:
             raise VerifyException(f"'{self.name}' kernel and strides must be >= 1, pads >= 0")
+        if max(pads[0], pads[2]) >= kernel[0] or max(pads[1], pads[3]) >= kernel[1]:
+            raise VerifyException(
+                f"'{self.name}' pads {list(pads)} must be smaller than the kernel {list(kernel)}: "
+                "a window made only of padding has no maximum"
+            )
         out_h = conv_output_size(x_shape[2], kernel[0], strides[0], pads[0], pads[2], 1)
         out_w = conv_output_size(x_shape[3], kernel[1], strides[1], pads[1], pads[3], 1)
+        _check_window_fits(self, out_h, out_w)
+        _check_same_element_type(self, self.input, self.output)
         _check_result_shape(self, (*x_shape[:2], out_h, out_w))
 
 
@@ -532,6 +595,7 @@ class ReshapeOp(QuantOp):
         from math import prod
 
         in_shape, out_shape = shape_of(self.input), shape_of(self.output)
+        _check_same_element_type(self, self.input, self.output)
         if prod(in_shape) != prod(out_shape):
             raise VerifyException(
                 f"'{self.name}' cannot reshape {list(in_shape)} ({prod(in_shape)} elements) "
@@ -558,6 +622,7 @@ class TransposeOp(QuantOp):
                 f"'{self.name}' perm {list(perm)} is not a permutation of "
                 f"{len(in_shape)} dimensions"
             )
+        _check_same_element_type(self, self.input, self.output)
         _check_result_shape(self, tuple(in_shape[p] for p in perm))
 
 
@@ -590,6 +655,7 @@ class TopKOp(QuantOp):
                 f"'{self.name}' k = {k} must be in [1, {in_shape[axis]}]"
             )
         expected = tuple(k if i == axis else d for i, d in enumerate(in_shape))
+        _check_same_element_type(self, self.input, self.values)
         _check_result_shape(self, expected, 0)
         _check_result_shape(self, expected, 1)
         if tensor_type(self.indices).element_type != i64:

@@ -253,7 +253,9 @@ class OnnxImporter:
                 raise QnnError(f"{self.path}: error: {error}") from error
         self.block = Block(arg_types=input_types)
         for graph_input, arg in zip(inputs, self.block.args, strict=True):
-            arg.name_hint = sanitize_name(graph_input.name, "input")
+            # torch names an unnamed input after its first user ("onnx::Reshape_0").
+            generated = graph_input.name.startswith("onnx::")
+            arg.name_hint = "input" if generated else sanitize_name(graph_input.name, "input")
             self.values[graph_input.name] = arg
         for node in self.graph.node:
             self._convert_node(node)

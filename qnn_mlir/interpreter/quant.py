@@ -257,8 +257,9 @@ def conv2d(x, weight, bias, strides, pads, dilations, group: int) -> np.ndarray:
 def maxpool2d(x, kernel, strides, pads) -> np.ndarray:
     """NCHW max pooling (floor mode); padding never wins the max."""
     batch, channels, height, width = x.shape
+    lowest = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
     padded = np.pad(
-        x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])), constant_values=-np.inf
+        x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])), constant_values=lowest
     )
     out_h = conv_output_size(height, kernel[0], strides[0], pads[0], pads[2], 1)
     out_w = conv_output_size(width, kernel[1], strides[1], pads[1], pads[3], 1)

@@ -43,7 +43,11 @@ class RemoveIdentityLayoutOps(RewritePattern):
 
 
 class RemoveNeutralArithmetic(RewritePattern):
-    """x + 0, x - 0, x * 1 and x / 1 are x when broadcasting does not change x's type."""
+    """x - 0, x * 1, x / 1 and x + 0 are x when broadcasting does not change x's type.
+
+    In floating point x + (+0.0) turns -0.0 into +0.0, so for float tensors
+    only x + (-0.0) is removed; x - 0.0 keeps the sign and is always exact.
+    """
 
     NEUTRAL = {quant.AddOp: 0.0, quant.SubOp: 0.0, quant.MulOp: 1.0, quant.DivOp: 1.0}
 
@@ -51,12 +55,16 @@ class RemoveNeutralArithmetic(RewritePattern):
         neutral = self.NEUTRAL.get(type(op))
         if neutral is None or op.lhs.type != op.result.type:
             return
-        if _splat_value(op.rhs) == neutral:
-            rewriter.replace(op, [], [op.lhs])
+        value = _splat_value(op.rhs)
+        if value != neutral:
+            return
+        if isinstance(op, quant.AddOp) and quant.is_float_tensor(op.lhs) and not np.signbit(value):
+            return
+        rewriter.replace(op, [], [op.lhs])
 
 
 class FoldConstantLayoutOps(RewritePattern):
-    """reshape/transpose of an arith.constant becomes a new constant."""
+    """A transpose of an arith.constant becomes a new (transposed) constant."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.TransposeOp, rewriter: PatternRewriter) -> None:
