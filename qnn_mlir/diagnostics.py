@@ -100,7 +100,8 @@ def verify_module(module: ModuleOp, sources: dict[str, list[str]] | None = None)
             op.verify(verify_nested_ops=False)
         except (VerifyException, ValueError) as error:
             where, source, col = _op_where(op, sources or {})
-            raise QnnError(format_diagnostic(where, _innermost_message(error), source, col)) from error
+            message = _innermost_message(error)
+            raise QnnError(format_diagnostic(where, message, source, col)) from error
 
 
 def parse_module_text(ctx, text: str, filename: str, line_offset: int = 0) -> ModuleOp:

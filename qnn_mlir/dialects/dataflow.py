@@ -24,7 +24,6 @@ from xdsl.dialects.builtin import (
     IntAttr,
     IntegerAttr,
     IntegerType,
-    Signedness,
     SymbolNameConstraint,
     TensorType,
     UnitAttr,
@@ -50,46 +49,15 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from qnn_mlir.dialects.quant import BipolarType, is_quant_element_type
+from qnn_mlir.dialects.datatypes import (
+    BipolarType,
+    element_bits,
+    element_range,
+    integer_range,
+    is_quant_element_type,
+    smallest_type_for,
+)
 from qnn_mlir.ir_constants import dense_to_numpy
-
-# ---------------------------------------------------------------------------
-# Element datatypes
-# ---------------------------------------------------------------------------
-
-
-def integer_range(element_type: IntegerType) -> tuple[int, int]:
-    """The values an integer type holds; signless types count as signed."""
-    width = element_type.width.data
-    if element_type.signedness.data == Signedness.UNSIGNED:
-        return 0, (1 << width) - 1
-    return -(1 << (width - 1)), (1 << (width - 1)) - 1
-
-
-def element_range(element_type: Attribute) -> tuple[int, int] | None:
-    """[min, max] of an integer or bipolar element type; None for floats."""
-    if isinstance(element_type, BipolarType):
-        return -1, 1
-    if isinstance(element_type, IntegerType):
-        return integer_range(element_type)
-    return None
-
-
-def element_bits(element_type: Attribute) -> int:
-    """Bits per element on the wire: 1 for bipolar, the width otherwise."""
-    if isinstance(element_type, BipolarType):
-        return 1
-    if isinstance(element_type, IntegerType):
-        return element_type.width.data
-    return element_type.bitwidth  # type: ignore[attr-defined]
-
-
-def smallest_type_for(low: int, high: int) -> str:
-    """The narrowest `uiN`/`siN` spelling holding [low, high], for hints in messages."""
-    if low >= 0:
-        return f"ui{max(high.bit_length(), 1)}"
-    bits = max((-low - 1).bit_length(), high.bit_length()) + 1
-    return f"si{bits}"
 
 
 def _divisors_hint(n: int) -> str:

@@ -16,26 +16,20 @@ builds a wrong shape fails at the pass, not at run time.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 from xdsl.dialects.builtin import (
     I64,
-    AnyFloat,
     BoolAttr,
     DenseArrayBase,
     FloatAttr,
     IntegerAttr,
-    IntegerType,
     StringAttr,
     TensorType,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
-    irdl_attr_definition,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
@@ -47,18 +41,29 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnn_mlir.dialects.checks import (
+    array_prop,
+    check_broadcastable,
+    check_element_types,
+    check_finite,
+    check_result_shape,
+    check_same_element_type,
+    check_window_fits,
+    int_prop,
+    is_float_tensor,
+    shape_of,
+    tensor_type,
+)
+from qnn_mlir.dialects.datatypes import FINN_DATATYPE, BipolarType, is_quant_element_type
 from qnn_mlir.dialects.shapes import broadcast_shapes, conv_output_size
 
-# ---------------------------------------------------------------------------
-# Types
-# ---------------------------------------------------------------------------
+__all__ = ["BipolarType", "is_float_tensor", "is_quant_element_type", "shape_of", "tensor_type"]
 
+ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
+"""QONNX rounding modes; ROUND is half to even."""
 
-@irdl_attr_definition
-class BipolarType(ParametrizedAttribute, TypeAttribute):
-    """The element type of {-1, +1} values, stored as one bit (0 means -1)."""
-
-    name = "quant.bipolar"
+DATA_LAYOUTS = ("NCHW", "NHWC")
+"""Where the channel axis is: 1 (NC...) or last (N...C)."""
 
 
 ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
@@ -68,114 +73,11 @@ DATA_LAYOUTS = ("NCHW", "NHWC")
 """Where the channel axis is: 1 (NC...) or last (N...C)."""
 
 
-def is_quant_element_type(element_type: Attribute) -> bool:
-    """True for the element types a quant tensor may hold."""
-    return isinstance(element_type, IntegerType | BipolarType) or isinstance(
-        element_type, AnyFloat
-    )
-
-
-def is_float_tensor(value: SSAValue) -> bool:
-    """True if `value` is a tensor of floats (whose zero has a sign)."""
-    return isinstance(value.type, TensorType) and isinstance(value.type.element_type, AnyFloat)
-
-
-def tensor_type(value: SSAValue) -> TensorType[Attribute]:
-    """The ranked tensor type of `value`; raises a VerifyException otherwise."""
-    if not isinstance(value.type, TensorType):
-        raise VerifyException(f"expected a ranked tensor, got {value.type}")
-    return value.type
-
-
-def shape_of(value: SSAValue) -> tuple[int, ...]:
-    """The static shape of a ranked tensor value."""
-    return tuple(tensor_type(value).get_shape())
-
-
-def _check_element_types(op: IRDLOperation) -> None:
-    for value in (*op.operands, *op.results):
-        tensor = tensor_type(value)
-        if any(d < 0 for d in tensor.get_shape()):
-            raise VerifyException(
-                f"'{op.name}' needs static shapes, got {tensor}: dynamic dimensions are "
-                "not supported; export the model with a fixed input shape"
-            )
-        element_type = tensor.element_type
-        if not is_quant_element_type(element_type):
-            raise VerifyException(
-                f"'{op.name}' does not support element type {element_type}: "
-                "expected a float, an integer or !quant.bipolar"
-            )
-
-
-def _check_result_shape(op: IRDLOperation, expected: Sequence[int], result_index: int = 0):
-    actual = shape_of(op.results[result_index])
-    if tuple(actual) != tuple(expected):
-        raise VerifyException(
-            f"'{op.name}' result shape {list(actual)} does not match the "
-            f"expected shape {list(expected)}"
-        )
-
-
-def _check_broadcastable(op: IRDLOperation, name: str, value: SSAValue, target: Sequence[int]):
-    try:
-        merged = broadcast_shapes(shape_of(value), target)
-    except ValueError:
-        merged = None
-    if merged != tuple(target):
-        raise VerifyException(
-            f"'{op.name}' operand '{name}' of shape {list(shape_of(value))} does not "
-            f"broadcast to the input shape {list(target)}"
-        )
-
-
-def _check_same_element_type(op: IRDLOperation, source: SSAValue, result: SSAValue) -> None:
-    """Layout ops (reshape, transpose, maxpool, topk values) keep the element type."""
-    source_type, result_type = tensor_type(source).element_type, tensor_type(result).element_type
-    if source_type != result_type:
-        raise VerifyException(
-            f"'{op.name}' cannot change the element type: input has {source_type}, "
-            f"result has {result_type}"
-        )
-
-
-def _check_finite(op: IRDLOperation, name: str) -> float:
-    value = op.properties[name].value.data  # type: ignore[union-attr]
-    if value != value or value in (float("inf"), float("-inf")):
-        raise VerifyException(f"'{op.name}' {name} must be a finite number, got {value}")
-    return value
-
-
-FINN_DATATYPE = re.compile(
-    r"^(BIPOLAR|BINARY|TERNARY|U?INT\d+|FLOAT(16|32)|FIXED<\d+,\d+>|SCALEDINT<\d+>)$"
-)
-"""FINN datatype names that may appear in out_dtype / finn_datatype annotations."""
-
-
-def _int_prop(op: IRDLOperation, name: str) -> int:
-    return op.properties[name].value.data  # type: ignore[union-attr]
-
-
-def _array_prop(op: IRDLOperation, name: str) -> tuple[int, ...]:
-    array = op.properties[name]
-    if not isinstance(array, DenseArrayBase) or array.elt_type != i64:
-        raise VerifyException(f"'{op.name}' {name} must be an array<i64: ...>, got {array}")
-    return tuple(array.get_values())
-
-
-def _check_window_fits(op: IRDLOperation, out_h: int, out_w: int) -> None:
-    if out_h < 1 or out_w < 1:
-        raise VerifyException(
-            f"'{op.name}' window is larger than the padded input (the output would be "
-            f"{out_h}x{out_w}); use a smaller kernel or more padding"
-        )
-
-
 class QuantOp(IRDLOperation):
     """Common verification for all quant ops: element types, then `verify_shapes`."""
 
     def verify_(self) -> None:
-        _check_element_types(self)
+        check_element_types(self)
         self.verify_shapes()
 
     def verify_shapes(self) -> None:
@@ -211,7 +113,7 @@ class IntQuantOp(QuantOp):
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
-        bitwidth = _int_prop(self, "bitwidth")
+        bitwidth = int_prop(self, "bitwidth")
         if not 1 <= bitwidth <= 32:
             raise VerifyException(f"'{self.name}' bitwidth must be in [1, 32], got {bitwidth}")
         if self.rounding_mode.data not in ROUNDING_MODES:
@@ -220,9 +122,9 @@ class IntQuantOp(QuantOp):
                 f"{', '.join(ROUNDING_MODES)}"
             )
         x_shape = shape_of(self.input)
-        _check_broadcastable(self, "scale", self.scale, x_shape)
-        _check_broadcastable(self, "zeropt", self.zeropt, x_shape)
-        _check_result_shape(self, x_shape)
+        check_broadcastable(self, "scale", self.scale, x_shape)
+        check_broadcastable(self, "zeropt", self.zeropt, x_shape)
+        check_result_shape(self, x_shape)
 
 
 @irdl_op_definition
@@ -239,8 +141,8 @@ class BipolarQuantOp(QuantOp):
 
     def verify_shapes(self) -> None:
         x_shape = shape_of(self.input)
-        _check_broadcastable(self, "scale", self.scale, x_shape)
-        _check_result_shape(self, x_shape)
+        check_broadcastable(self, "scale", self.scale, x_shape)
+        check_result_shape(self, x_shape)
 
 
 @irdl_op_definition
@@ -271,7 +173,7 @@ class TruncOp(QuantOp):
     )
 
     def verify_shapes(self) -> None:
-        in_bits, out_bits = _int_prop(self, "in_bitwidth"), _int_prop(self, "out_bitwidth")
+        in_bits, out_bits = int_prop(self, "in_bitwidth"), int_prop(self, "out_bitwidth")
         if not 1 <= out_bits <= in_bits <= 64:
             raise VerifyException(
                 f"'{self.name}' needs 1 <= out_bitwidth <= in_bitwidth <= 64, "
@@ -283,11 +185,11 @@ class TruncOp(QuantOp):
                 f"{', '.join(ROUNDING_MODES)}"
             )
         x_shape = shape_of(self.input)
-        _check_broadcastable(self, "scale", self.scale, x_shape)
-        _check_broadcastable(self, "zeropt", self.zeropt, x_shape)
+        check_broadcastable(self, "scale", self.scale, x_shape)
+        check_broadcastable(self, "zeropt", self.zeropt, x_shape)
         if self.out_scale is not None:
-            _check_broadcastable(self, "out_scale", self.out_scale, x_shape)
-        _check_result_shape(self, x_shape)
+            check_broadcastable(self, "out_scale", self.out_scale, x_shape)
+        check_result_shape(self, x_shape)
 
 
 def channel_axis(layout: str, rank: int) -> int:
@@ -319,8 +221,8 @@ class MultiThresholdOp(QuantOp):
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
-        _check_finite(self, "out_scale")
-        _check_finite(self, "out_bias")
+        check_finite(self, "out_scale")
+        check_finite(self, "out_bias")
         if self.out_dtype is not None and not FINN_DATATYPE.match(self.out_dtype.data):
             raise VerifyException(
                 f"'{self.name}' out_dtype '{self.out_dtype.data}' is not a FINN datatype "
@@ -341,7 +243,7 @@ class MultiThresholdOp(QuantOp):
                 f"'{self.name}' thresholds must have shape ({channels}, N) or (1, N) for "
                 f"{channels} channels, got {list(t_shape)}"
             )
-        _check_result_shape(self, x_shape)
+        check_result_shape(self, x_shape)
 
 
 # ---------------------------------------------------------------------------
@@ -364,7 +266,7 @@ class ElementwiseBinaryOp(QuantOp):
             expected = broadcast_shapes(shape_of(self.lhs), shape_of(self.rhs))
         except ValueError as err:
             raise VerifyException(f"'{self.name}' operands do not broadcast: {err}") from err
-        _check_result_shape(self, expected)
+        check_result_shape(self, expected)
 
 
 @irdl_op_definition
@@ -414,7 +316,7 @@ class ReluOp(QuantOp):
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
-        _check_result_shape(self, shape_of(self.input))
+        check_result_shape(self, shape_of(self.input))
 
 
 @irdl_op_definition
@@ -445,7 +347,7 @@ class MatMulOp(QuantOp):
             raise VerifyException(
                 f"'{self.name}' inner dimensions differ: {list(a_shape)} x {list(b_shape)}"
             )
-        _check_result_shape(self, (*a_shape[:-1], b_shape[1]))
+        check_result_shape(self, (*a_shape[:-1], b_shape[1]))
 
 
 @irdl_op_definition
@@ -475,8 +377,8 @@ class ConvOp(QuantOp):
                 f"'{self.name}' expects 4-D input and weight (NCHW, MCkk), got "
                 f"{list(x_shape)} and {list(w_shape)}"
             )
-        strides, pads = _array_prop(self, "strides"), _array_prop(self, "pads")
-        dilations, group = _array_prop(self, "dilations"), _int_prop(self, "group")
+        strides, pads = array_prop(self, "strides"), array_prop(self, "pads")
+        dilations, group = array_prop(self, "dilations"), int_prop(self, "group")
         if len(strides) != 2 or len(dilations) != 2 or len(pads) != 4:
             raise VerifyException(
                 f"'{self.name}' needs 2 strides, 2 dilations and 4 pads, got "
@@ -499,8 +401,8 @@ class ConvOp(QuantOp):
             )
         out_h = conv_output_size(x_shape[2], w_shape[2], strides[0], pads[0], pads[2], dilations[0])
         out_w = conv_output_size(x_shape[3], w_shape[3], strides[1], pads[1], pads[3], dilations[1])
-        _check_window_fits(self, out_h, out_w)
-        _check_result_shape(self, (x_shape[0], out_channels, out_h, out_w))
+        check_window_fits(self, out_h, out_w)
+        check_result_shape(self, (x_shape[0], out_channels, out_h, out_w))
 
 
 @irdl_op_definition
@@ -534,9 +436,9 @@ class BatchNormOp(QuantOp):
                     f"'{self.name}' {name} must have shape [{x_shape[1]}], got "
                     f"{list(shape_of(value))}"
                 )
-        if _check_finite(self, "epsilon") < 0:
+        if check_finite(self, "epsilon") < 0:
             raise VerifyException(f"'{self.name}' epsilon must be >= 0")
-        _check_result_shape(self, x_shape)
+        check_result_shape(self, x_shape)
 
 
 @irdl_op_definition
@@ -555,8 +457,8 @@ class MaxPoolOp(QuantOp):
 
     def verify_shapes(self) -> None:
         x_shape = shape_of(self.input)
-        kernel, strides = _array_prop(self, "kernel_shape"), _array_prop(self, "strides")
-        pads = _array_prop(self, "pads")
+        kernel, strides = array_prop(self, "kernel_shape"), array_prop(self, "strides")
+        pads = array_prop(self, "pads")
         if len(x_shape) != 4:
             raise VerifyException(f"'{self.name}' expects a 4-D NCHW input, got {list(x_shape)}")
         if len(kernel) != 2 or len(strides) != 2 or len(pads) != 4:
@@ -572,9 +474,9 @@ class MaxPoolOp(QuantOp):
             )
         out_h = conv_output_size(x_shape[2], kernel[0], strides[0], pads[0], pads[2], 1)
         out_w = conv_output_size(x_shape[3], kernel[1], strides[1], pads[1], pads[3], 1)
-        _check_window_fits(self, out_h, out_w)
-        _check_same_element_type(self, self.input, self.output)
-        _check_result_shape(self, (*x_shape[:2], out_h, out_w))
+        check_window_fits(self, out_h, out_w)
+        check_same_element_type(self, self.input, self.output)
+        check_result_shape(self, (*x_shape[:2], out_h, out_w))
 
 
 @irdl_op_definition
@@ -595,7 +497,7 @@ class ReshapeOp(QuantOp):
         from math import prod
 
         in_shape, out_shape = shape_of(self.input), shape_of(self.output)
-        _check_same_element_type(self, self.input, self.output)
+        check_same_element_type(self, self.input, self.output)
         if prod(in_shape) != prod(out_shape):
             raise VerifyException(
                 f"'{self.name}' cannot reshape {list(in_shape)} ({prod(in_shape)} elements) "
@@ -616,14 +518,14 @@ class TransposeOp(QuantOp):
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
-        in_shape, perm = shape_of(self.input), _array_prop(self, "perm")
+        in_shape, perm = shape_of(self.input), array_prop(self, "perm")
         if sorted(perm) != list(range(len(in_shape))):
             raise VerifyException(
                 f"'{self.name}' perm {list(perm)} is not a permutation of "
                 f"{len(in_shape)} dimensions"
             )
-        _check_same_element_type(self, self.input, self.output)
-        _check_result_shape(self, tuple(in_shape[p] for p in perm))
+        check_same_element_type(self, self.input, self.output)
+        check_result_shape(self, tuple(in_shape[p] for p in perm))
 
 
 @irdl_op_definition
@@ -646,7 +548,7 @@ class TopKOp(QuantOp):
 
     def verify_shapes(self) -> None:
         in_shape = shape_of(self.input)
-        k, axis = _int_prop(self, "k"), _int_prop(self, "axis")
+        k, axis = int_prop(self, "k"), int_prop(self, "axis")
         if not -len(in_shape) <= axis < len(in_shape):
             raise VerifyException(f"'{self.name}' axis {axis} is out of range")
         axis %= len(in_shape)
@@ -655,9 +557,9 @@ class TopKOp(QuantOp):
                 f"'{self.name}' k = {k} must be in [1, {in_shape[axis]}]"
             )
         expected = tuple(k if i == axis else d for i, d in enumerate(in_shape))
-        _check_same_element_type(self, self.input, self.values)
-        _check_result_shape(self, expected, 0)
-        _check_result_shape(self, expected, 1)
+        check_same_element_type(self, self.input, self.values)
+        check_result_shape(self, expected, 0)
+        check_result_shape(self, expected, 1)
         if tensor_type(self.indices).element_type != i64:
             raise VerifyException(f"'{self.name}' indices must be i64")
 

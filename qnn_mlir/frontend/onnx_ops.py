@@ -283,7 +283,8 @@ def convert_gemm(v: NodeView) -> Sequence[SSAValue]:
     alpha, beta = float(v.attr("alpha", 1.0)), float(v.attr("beta", 1.0))
     if alpha != 1.0:
         scale = v.emit_constant(np.float32(alpha), "alpha")
-        product = v.emit(quant.MulOp.build(operands=[product, scale], result_types=[result_type]))[0]
+        scaled = quant.MulOp.build(operands=[product, scale], result_types=[result_type])
+        product = v.emit(scaled)[0]
     if v.num_inputs() > 2:
         bias = v.input(2)
         if beta != 1.0:

@@ -87,7 +87,10 @@ def run_module(
         raise QnnError(
             f"error: @{entry.sym_name.data} takes {len(arg_types)} input(s), got {len(inputs)}"
         )
-    arrays = [_check_input(i, np.asarray(a), t) for i, (a, t) in enumerate(zip(inputs, arg_types))]
+    arrays = [
+        _check_input(i, np.asarray(a), t)
+        for i, (a, t) in enumerate(zip(inputs, arg_types, strict=True))
+    ]
     interpreter = make_interpreter(module)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         results = interpreter.call_op(entry, tuple(arrays))

@@ -19,6 +19,7 @@ import numpy as np
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 
 from qnn_mlir.dialects import quant
+from qnn_mlir.dialects.datatypes import integer_bounds
 from qnn_mlir.dialects.shapes import conv_output_size
 
 # -- rounding and integer ranges (QONNX spec) --------------------------------
@@ -47,15 +48,6 @@ ROUNDING = {
 }
 
 
-def integer_range(bitwidth: int, signed: bool, narrow: bool) -> tuple[int, int]:
-    """[min, max] of a `bitwidth`-bit integer; narrow drops the most negative (or 0 if unsigned
-    narrow drops the top) value as in QONNX."""
-    if signed:
-        low, high = -(2 ** (bitwidth - 1)), 2 ** (bitwidth - 1) - 1
-        return (low + 1 if narrow else low), high
-    return 0, (2**bitwidth - 2 if narrow else 2**bitwidth - 1)
-
-
 def int_quant(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str):
     """QONNX IntQuant: (clip(round(x / scale + zeropt)) - zeropt) * scale in float32."""
     scaled = x / scale + zeropt
@@ -63,7 +55,7 @@ def int_quant(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode:
         # A 1-bit signed quantizer has levels {-1, +1}: it is a sign function.
         levels = np.where(scaled >= 0, np.float32(1), np.float32(-1))
     else:
-        low, high = integer_range(bitwidth, signed, narrow)
+        low, high = integer_bounds(bitwidth, signed, narrow)
         levels = ROUNDING[mode](np.clip(scaled, low, high))
     return ((levels - zeropt) * scale).astype(np.float32, copy=False)
 
@@ -131,7 +123,9 @@ class QuantFunctions(InterpreterFunctions):
         # version 2: rescale to out_scale (a power-of-two step), clip to out_bits
         (new_scale,) = out_scale
         step = np.float32(2.0) ** np.round(np.log2(new_scale / scale))
-        low, high = integer_range(out_bits, bool(op.signed.value.data), bool(op.narrow.value.data))
+        low, high = integer_bounds(
+            out_bits, bool(op.signed.value.data), bool(op.narrow.value.data)
+        )
         shifted = rounding(np.clip(value / step, low, high))
         return (((shifted - zeropt / step) * new_scale).astype(np.float32, copy=False),)
 
