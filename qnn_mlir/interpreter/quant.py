@@ -214,34 +214,47 @@ class QuantFunctions(InterpreterFunctions):
         return np.take_along_axis(x, indices, axis=axis), indices.astype(np.int64)
 
 
-def conv2d(x, weight, bias, strides, pads, dilations, group: int) -> np.ndarray:
-    """NCHW convolution as a sum over kernel positions of channel matmuls.
+IM2COL_CHUNK_ELEMENTS = 1 << 25
+"""Upper bound on the elements of one im2col matrix (128 MiB of float32)."""
 
-    Summing kernel position by kernel position keeps memory at one output
-    tensor; for the exact (integer-valued) tensors of a QNN the order of the
-    additions does not change the result.
+
+def conv2d(x, weight, bias, strides, pads, dilations, group: int) -> np.ndarray:
+    """NCHW convolution as im2col + one matmul per group, in batch chunks.
+
+    Each output pixel's receptive field becomes one row of a (pixels, C*kh*kw)
+    matrix, so a layer is a single BLAS call; chunking the batch bounds memory.
+    For the exact (integer-valued) tensors of a QNN the order of the additions
+    does not change the result.
     """
     batch, channels, height, width = x.shape
     out_channels, group_channels, kernel_h, kernel_w = weight.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
     out_h = conv_output_size(height, kernel_h, strides[0], pads[0], pads[2], dilations[0])
     out_w = conv_output_size(width, kernel_w, strides[1], pads[1], pads[3], dilations[1])
-    out = np.zeros((batch, out_h, out_w, out_channels), dtype=np.float32)
+    # NHWC makes every receptive field a (kh, kw, C) block of one row
+    padded = np.pad(np.moveaxis(x, 1, -1),
+                    ((0, 0), (pads[0], pads[2]), (pads[1], pads[3]), (0, 0)))
     per_group = out_channels // group
+    row_length = group_channels * kernel_h * kernel_w
+    chunk = max(1, IM2COL_CHUNK_ELEMENTS // max(1, out_h * out_w * row_length))
+    out = np.empty((batch, out_h, out_w, out_channels), dtype=np.float32)
     for g in range(group):
+        # weights as (kh, kw, C) rows to match the patch layout
+        taps = weight[g * per_group:(g + 1) * per_group]
+        taps = np.ascontiguousarray(taps.transpose(2, 3, 1, 0).reshape(row_length, per_group))
         channel_slice = slice(g * group_channels, (g + 1) * group_channels)
-        out_slice = slice(g * per_group, (g + 1) * per_group)
-        for kh in range(kernel_h):
-            for kw in range(kernel_w):
-                top, left = kh * dilations[0], kw * dilations[1]
-                window = padded[
-                    :, channel_slice,
-                    top: top + strides[0] * (out_h - 1) + 1: strides[0],
-                    left: left + strides[1] * (out_w - 1) + 1: strides[1],
-                ]
-                # (N, C, H, W) -> (N, H, W, C) @ (C, M)
-                taps = weight[out_slice, :, kh, kw].T
-                out[..., out_slice] += np.moveaxis(window, 1, -1) @ taps
+        for first in range(0, batch, chunk):
+            images = padded[first:first + chunk, :, :, channel_slice]
+            patches = np.empty((len(images), out_h, out_w, kernel_h, kernel_w, group_channels),
+                               dtype=np.float32)
+            for kh in range(kernel_h):
+                for kw in range(kernel_w):
+                    top, left = kh * dilations[0], kw * dilations[1]
+                    patches[:, :, :, kh, kw, :] = images[
+                        :, top: top + strides[0] * (out_h - 1) + 1: strides[0],
+                        left: left + strides[1] * (out_w - 1) + 1: strides[1], :]
+            rows = patches.reshape(-1, row_length)
+            out[first:first + chunk, ..., g * per_group:(g + 1) * per_group] = (
+                rows @ taps).reshape(len(images), out_h, out_w, per_group)
     result = np.moveaxis(out, -1, 1)
     if bias is not None:
         result = result + bias.reshape(1, -1, 1, 1)
