@@ -61,10 +61,11 @@ def main() -> None:
                 model = ModelWrapper(path).transform(InferShapes())
                 name = model.graph.input[0].name
                 sample = 10
-                qonnx_time = median_seconds(
-                    lambda: [execute_onnx(model, {name: images[i:i + 1]}) for i in range(sample)],
-                    max(1, args.repeats // 2),
-                ) / sample
+                def run_qonnx(model=model, name=name, images=images, sample=sample):
+                    for i in range(sample):
+                        execute_onnx(model, {name: images[i:i + 1]})
+
+                qonnx_time = median_seconds(run_qonnx, max(1, args.repeats // 2)) / sample
             print(f"{config:<10} {import_time * 1e3:>8.0f} ms {run_time / batch * 1e6:>9.0f} us"
                   f" {batch:>6} {qonnx_time * 1e3:>8.1f} ms")
 

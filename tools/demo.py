@@ -28,7 +28,7 @@ def elide_large_constants(text: str, limit: int = 80) -> str:
     def shorten(match: re.Match) -> str:
         digits = match.group(1)
         return f'dense<"0x{digits[:16]}...({len(digits) // 2} bytes)">'
-    return re.sub(r'dense<"0x([0-9A-F]{%d,})">' % limit, shorten, text)
+    return re.sub(rf'dense<"0x([0-9A-F]{{{limit},}})">', shorten, text)
 
 
 def main() -> int:
