@@ -73,8 +73,22 @@ DATA_LAYOUTS = ("NCHW", "NHWC")
 """Where the channel axis is: 1 (NC...) or last (N...C)."""
 
 
+def check_rounding_mode(op: IRDLOperation) -> None:
+    """The op's `rounding_mode` property must be a QONNX rounding mode."""
+    mode = op.properties["rounding_mode"].data  # type: ignore[union-attr]
+    if mode not in ROUNDING_MODES:
+        raise VerifyException(
+            f"'{op.name}' rounding_mode '{mode}' is not one of {', '.join(ROUNDING_MODES)}"
+        )
+
+
 class QuantOp(IRDLOperation):
-    """Common verification for all quant ops: element types, then `verify_shapes`."""
+    """Common to all quant ops: pure, generic assembly format (properties in the
+    attribute dictionary), verification of element types, then `verify_shapes`."""
+
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_(self) -> None:
         check_element_types(self)
@@ -108,19 +122,12 @@ class IntQuantOp(QuantOp):
     signed = prop_def(BoolAttr)
     narrow = prop_def(BoolAttr)
     rounding_mode = prop_def(StringAttr, default_value=StringAttr("ROUND"))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         bitwidth = int_prop(self, "bitwidth")
         if not 1 <= bitwidth <= 32:
             raise VerifyException(f"'{self.name}' bitwidth must be in [1, 32], got {bitwidth}")
-        if self.rounding_mode.data not in ROUNDING_MODES:
-            raise VerifyException(
-                f"'{self.name}' rounding_mode '{self.rounding_mode.data}' is not one of "
-                f"{', '.join(ROUNDING_MODES)}"
-            )
+        check_rounding_mode(self)
         x_shape = shape_of(self.input)
         check_broadcastable(self, "scale", self.scale, x_shape)
         check_broadcastable(self, "zeropt", self.zeropt, x_shape)
@@ -135,9 +142,6 @@ class BipolarQuantOp(QuantOp):
     input = operand_def(TensorType)
     scale = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         x_shape = shape_of(self.input)
@@ -165,8 +169,6 @@ class TruncOp(QuantOp):
     rounding_mode = prop_def(StringAttr, default_value=StringAttr("FLOOR"))
     signed = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
     narrow = prop_def(BoolAttr, default_value=BoolAttr.from_bool(False))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
         "$input `,` $scale `,` $zeropt (`out_scale` $out_scale^)? attr-dict `:` "
         "functional-type(operands, results)"
@@ -179,11 +181,7 @@ class TruncOp(QuantOp):
                 f"'{self.name}' needs 1 <= out_bitwidth <= in_bitwidth <= 64, "
                 f"got out_bitwidth={out_bits}, in_bitwidth={in_bits}"
             )
-        if self.rounding_mode.data not in ROUNDING_MODES:
-            raise VerifyException(
-                f"'{self.name}' rounding_mode '{self.rounding_mode.data}' is not one of "
-                f"{', '.join(ROUNDING_MODES)}"
-            )
+        check_rounding_mode(self)
         x_shape = shape_of(self.input)
         check_broadcastable(self, "scale", self.scale, x_shape)
         check_broadcastable(self, "zeropt", self.zeropt, x_shape)
@@ -216,9 +214,6 @@ class MultiThresholdOp(QuantOp):
     out_bias = prop_def(FloatAttr, default_value=FloatAttr(0.0, 64))
     data_layout = prop_def(StringAttr, default_value=StringAttr("NCHW"))
     out_dtype = opt_prop_def(StringAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         check_finite(self, "out_scale")
@@ -257,9 +252,6 @@ class ElementwiseBinaryOp(QuantOp):
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     result = result_def(TensorType)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         try:
@@ -311,9 +303,6 @@ class ReluOp(QuantOp):
     name = "quant.relu"
     input = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         check_result_shape(self, shape_of(self.input))
@@ -331,9 +320,6 @@ class MatMulOp(QuantOp):
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     result = result_def(TensorType)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         a_shape, b_shape = shape_of(self.lhs), shape_of(self.rhs)
@@ -366,9 +352,6 @@ class ConvOp(QuantOp):
     pads = prop_def(DenseArrayBase)
     dilations = prop_def(DenseArrayBase)
     group = prop_def(IntegerAttr[I64], default_value=IntegerAttr(1, i64))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         x_shape, w_shape = shape_of(self.input), shape_of(self.weight)
@@ -421,9 +404,6 @@ class BatchNormOp(QuantOp):
     var = operand_def(TensorType)
     output = result_def(TensorType)
     epsilon = prop_def(FloatAttr, default_value=FloatAttr(1e-5, 32))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         x_shape = shape_of(self.input)
@@ -451,9 +431,6 @@ class MaxPoolOp(QuantOp):
     kernel_shape = prop_def(DenseArrayBase)
     strides = prop_def(DenseArrayBase)
     pads = prop_def(DenseArrayBase)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         x_shape = shape_of(self.input)
@@ -489,9 +466,6 @@ class ReshapeOp(QuantOp):
     name = "quant.reshape"
     input = operand_def(TensorType)
     output = result_def(TensorType)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         from math import prod
@@ -513,9 +487,6 @@ class TransposeOp(QuantOp):
     input = operand_def(TensorType)
     output = result_def(TensorType)
     perm = prop_def(DenseArrayBase)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         in_shape, perm = shape_of(self.input), array_prop(self, "perm")
@@ -542,9 +513,6 @@ class TopKOp(QuantOp):
     k = prop_def(IntegerAttr[I64])
     axis = prop_def(IntegerAttr[I64], default_value=IntegerAttr(-1, i64))
     largest = prop_def(BoolAttr, default_value=BoolAttr.from_bool(True))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
     def verify_shapes(self) -> None:
         in_shape = shape_of(self.input)
