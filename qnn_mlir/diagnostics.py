@@ -9,6 +9,7 @@ failure is reported at the line of the op that failed, with that line quoted.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import NoReturn
@@ -53,7 +54,7 @@ class LocatingParser(Parser):
             line = start.line + self._line_offset
             source = self.lexer.input.content.split("\n")[start.line - 1]
             raise QnnError(format_diagnostic(
-                f"{start.file}:{line}:{start.col}", _innermost_message(error), source, start.col
+                f"{start.file}:{line}:{start.col}", innermost_message(error), source, start.col
             )) from error
         if not isinstance(op.location, FileLineColLoc):
             op.location = FileLineColLoc(
@@ -65,6 +66,10 @@ class LocatingParser(Parser):
 def parse_error_diagnostic(error: ParseError, line_offset: int = 0) -> str:
     """Reformat an xDSL ParseError as `file:line:col: error: msg` with the source line."""
     span = error.span
+    if error.msg.startswith("values used but not defined"):
+        located = _first_use(error, line_offset)
+        if located is not None:
+            return located
     location = span.get_location()
     line_start = span.input.get_start_of_line(span.start)
     line_end = span.input.get_end_of_line(span.start)
@@ -73,6 +78,25 @@ def parse_error_diagnostic(error: ParseError, line_offset: int = 0) -> str:
         source = source.decode("utf-8", "replace")
     where = f"{location.file}:{location.line + line_offset}:{location.col}"
     return format_diagnostic(where, error.msg, source, location.col)
+
+
+def _first_use(error: ParseError, line_offset: int) -> str | None:
+    """xDSL reports undefined SSA values at the end of the input; point at the first use."""
+    names = re.findall(r"%[\w$.-]+", error.msg)
+    content = error.span.input.content
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", "replace")
+    if not names:
+        return None
+    match = re.search(re.escape(names[0]) + r"(?![\w$.-])", content)
+    if match is None:
+        return None
+    line_index = content.count("\n", 0, match.start())
+    line_start = content.rfind("\n", 0, match.start()) + 1
+    source = content.split("\n")[line_index]
+    column = match.start() - line_start + 1
+    where = f"{error.span.input.name}:{line_index + 1 + line_offset}:{column}"
+    return format_diagnostic(where, f"use of undefined value {names[0]}", source, column)
 
 
 def _op_where(op: Operation, sources: dict[str, list[str]]) -> tuple[str, str | None, int | None]:
@@ -86,7 +110,7 @@ def _op_where(op: Operation, sources: dict[str, list[str]]) -> tuple[str, str | 
     return f"'{op.name}'", None, None
 
 
-def _innermost_message(error: BaseException) -> str:
+def innermost_message(error: BaseException) -> str:
     """xDSL wraps verifier errors with the printed op; keep the original message."""
     while error.__cause__ is not None and isinstance(error.__cause__, DiagnosticException):
         error = error.__cause__
@@ -100,7 +124,7 @@ def verify_module(module: ModuleOp, sources: dict[str, list[str]] | None = None)
             op.verify(verify_nested_ops=False)
         except (VerifyException, ValueError) as error:
             where, source, col = _op_where(op, sources or {})
-            message = _innermost_message(error)
+            message = innermost_message(error)
             raise QnnError(format_diagnostic(where, message, source, col)) from error
 
 
@@ -122,6 +146,8 @@ def parse_module_file(ctx, path: str) -> ModuleOp:
             text = f.read()
     except OSError as error:
         raise QnnError(f"{path}: error: cannot read file: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise QnnError(f"{path}: error: not a UTF-8 text file of IR") from error
     return parse_module_text(ctx, text, path)
 
 

@@ -35,8 +35,9 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
 
-from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.diagnostics import QnnError, innermost_message
 from qnn_mlir.frontend.onnx_ops import CONVERTERS, ConversionError, NodeView
 from qnn_mlir.ir_constants import make_constant
 
@@ -69,8 +70,12 @@ def sanitize_name(name: str, fallback: str = "v") -> str:
 
 def load_model(path: str) -> onnx.ModelProto:
     """Load an ONNX file, with external data resolved relative to its directory."""
+    if os.path.isdir(path):
+        raise QnnError(f"{path}: error: is a directory, not an ONNX model file")
     if not os.path.isfile(path):
         raise QnnError(f"{path}: error: no such file")
+    if os.path.getsize(path) == 0:
+        raise QnnError(f"{path}: error: the file is empty; export the model again")
     try:
         return onnx.load(path, load_external_data=True)
     except Exception as error:  # onnx raises several unrelated types here
@@ -89,6 +94,61 @@ def _normalize_domains(model: onnx.ModelProto) -> None:
         n.domain == CANONICAL_DOMAIN for n in model.graph.node
     ):
         model.opset_import.append(onnx.helper.make_opsetid(CANONICAL_DOMAIN, 1))
+
+
+QONNX_OPS = ("Quant", "BipolarQuant", "Trunc", "MultiThreshold")
+
+
+def check_graph(model: onnx.ModelProto, path: str) -> None:
+    """What qonnx's cleanup would reject with an unhelpful message, diagnosed per node:
+    custom ops outside QONNX, graph inputs without a static shape, and cycles."""
+    for node in model.graph.node:
+        where = f"{path}: node '{node.name}' (op type '{node.op_type}')"
+        if node.domain in QONNX_DOMAINS and node.op_type not in QONNX_OPS:
+            raise QnnError(f"{where}: error: unsupported QONNX op; supported QONNX ops: "
+                           f"{', '.join(QONNX_OPS)}")
+        if node.domain not in ("", "ai.onnx", *QONNX_DOMAINS):
+            raise QnnError(f"{where}: error: unsupported op domain '{node.domain}'; supported: "
+                           f"standard ONNX and the QONNX domains {', '.join(QONNX_DOMAINS)}")
+    initializers = {t.name for t in model.graph.initializer}
+    for graph_input in model.graph.input:
+        if graph_input.name in initializers:
+            continue
+        tensor = graph_input.type.tensor_type
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+        if not tensor.HasField("shape") or any(d is None or d < 1 for d in dims):
+            shown = [d.dim_param or "?" if d.dim_value < 1 else d.dim_value
+                     for d in tensor.shape.dim] if tensor.HasField("shape") else "unknown"
+            raise QnnError(
+                f"{path}: error: graph input '{graph_input.name}' has shape {shown}; only static "
+                "shapes are supported: export with a fixed input shape (batch size 1)"
+            )
+    _check_acyclic(model, path)
+
+
+def _check_acyclic(model: onnx.ModelProto, path: str) -> None:
+    available = {t.name for t in model.graph.initializer} | {i.name for i in model.graph.input}
+    available.add("")
+    pending = list(model.graph.node)
+    while pending:
+        ready = [n for n in pending if all(i in available for i in n.input)]
+        produced = {o for n in pending for o in n.output}
+        for node in pending:
+            for name in node.input:
+                if name not in available and name not in produced:
+                    raise QnnError(
+                        f"{path}: node '{node.name}' (op type '{node.op_type}'): error: input "
+                        f"tensor '{name}' is not produced by any node, initializer or graph input"
+                    )
+        if not ready:
+            names = ", ".join(f"'{n.name or n.op_type}'" for n in pending[:5])
+            raise QnnError(
+                f"{path}: error: the graph has a cycle or an input that nothing produces; "
+                f"these nodes can never run: {names}"
+            )
+        for node in ready:
+            available.update(node.output)
+        pending = [n for n in pending if n not in ready]
 
 
 def _name_unnamed_nodes(model: onnx.ModelProto) -> None:
@@ -115,8 +175,9 @@ def cleanup(model: onnx.ModelProto, path: str):
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
 
-    _normalize_domains(model)
     _name_unnamed_nodes(model)
+    check_graph(model, path)
+    _normalize_domains(model)
     wrapper = ModelWrapper(model)
     steps = [
         InferShapes(),
@@ -223,10 +284,19 @@ class OnnxImporter:
                 f"{where}: error: unsupported op (domain '{node.domain or 'ai.onnx'}'). "
                 f"Supported op types: {supported}"
             )
+        assert self.block is not None
+        previous = self.block.last_op
         try:
             results = converter(NodeView(node, self))
         except ConversionError as error:
             raise QnnError(f"{where}: error: {error}") from error
+        new_op = previous.next_op if previous is not None else self.block.first_op
+        while new_op is not None:
+            try:
+                new_op.verify(verify_nested_ops=False)
+            except VerifyException as error:
+                raise QnnError(f"{where}: error: {innermost_message(error)}") from error
+            new_op = new_op.next_op
         for name, value in zip(node.output, results, strict=False):
             if not name:
                 continue

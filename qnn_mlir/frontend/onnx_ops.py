@@ -118,6 +118,31 @@ def _any(_value: Any) -> bool:
     return True
 
 
+def _is_string(value: Any) -> bool:
+    return isinstance(value, bytes | str)
+
+
+def _is_flag(value: Any) -> bool:
+    return isinstance(value, int) and value in (0, 1)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_ints(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, int) for v in value)
+
+
+def _rounding_mode(v: NodeView, default: str) -> str:
+    mode = v.attr("rounding_mode", default).upper()
+    if mode not in quant.ROUNDING_MODES:
+        raise ConversionError(
+            f"rounding_mode '{mode}' is not one of {', '.join(quant.ROUNDING_MODES)}"
+        )
+    return mode
+
+
 def _equals(expected: Any) -> Callable[[Any], bool]:
     return lambda value: value == expected
 
@@ -147,13 +172,9 @@ def _integral_scalar(array: np.ndarray, what: str) -> int:
 
 def convert_quant(v: NodeView) -> Sequence[SSAValue]:
     """QONNX Quant(x, scale, zeropt, bitwidth) -> quant.int_quant."""
-    v.check_attributes({"signed": _any, "narrow": _any, "rounding_mode": _any})
+    v.check_attributes({"signed": _is_flag, "narrow": _is_flag, "rounding_mode": _is_string})
     bitwidth = _integral_scalar(v.constant_input(3, "bitwidth"), "bitwidth")
-    mode = v.attr("rounding_mode", "ROUND").upper()
-    if mode not in quant.ROUNDING_MODES:
-        raise ConversionError(
-            f"rounding_mode '{mode}' is not one of {', '.join(quant.ROUNDING_MODES)}"
-        )
+    mode = _rounding_mode(v, "ROUND")
     if not 1 <= bitwidth <= 32:
         raise ConversionError(f"bitwidth {bitwidth} is outside the supported range [1, 32]")
     op = quant.IntQuantOp.build(
@@ -180,7 +201,7 @@ def convert_bipolar_quant(v: NodeView) -> Sequence[SSAValue]:
 
 def convert_trunc(v: NodeView) -> Sequence[SSAValue]:
     """QONNX Trunc v1 (x, scale, zeropt, in_bits, out_bits) or v2 (+ out_scale)."""
-    v.check_attributes({"rounding_mode": _any, "signed": _any, "narrow": _any})
+    v.check_attributes({"rounding_mode": _is_string, "signed": _is_flag, "narrow": _is_flag})
     version2 = v.num_inputs() == 6
     if v.num_inputs() not in (5, 6):
         raise ConversionError(f"Trunc takes 5 (v1) or 6 (v2) inputs, got {v.num_inputs()}")
@@ -193,7 +214,7 @@ def convert_trunc(v: NodeView) -> Sequence[SSAValue]:
         properties={
             "in_bitwidth": IntegerAttr(in_bits, i64),
             "out_bitwidth": IntegerAttr(out_bits, i64),
-            "rounding_mode": StringAttr(v.attr("rounding_mode", "FLOOR").upper()),
+            "rounding_mode": StringAttr(_rounding_mode(v, "FLOOR")),
             "signed": _bool(v.attr("signed", 1)),
             "narrow": _bool(v.attr("narrow", 0)),
         },
@@ -204,7 +225,8 @@ def convert_trunc(v: NodeView) -> Sequence[SSAValue]:
 def convert_multithreshold(v: NodeView) -> Sequence[SSAValue]:
     """QONNX/FINN MultiThreshold(x, thresholds) -> quant.multithreshold."""
     v.check_attributes(
-        {"out_scale": _any, "out_bias": _any, "out_dtype": _any, "data_layout": _any}
+        {"out_scale": _is_number, "out_bias": _is_number, "out_dtype": _is_string,
+         "data_layout": _is_string}
     )
     layout = v.attr("data_layout", "NCHW")
     if layout not in quant.DATA_LAYOUTS:
@@ -272,7 +294,8 @@ def convert_matmul(v: NodeView) -> Sequence[SSAValue]:
 
 def convert_gemm(v: NodeView) -> Sequence[SSAValue]:
     """Gemm: alpha * A' B' + beta * C, as transpose / matmul / mul / add."""
-    v.check_attributes({"alpha": _any, "beta": _any, "transA": _any, "transB": _any})
+    v.check_attributes({"alpha": _is_number, "beta": _is_number, "transA": _is_flag,
+                        "transB": _is_flag})
     lhs, rhs = v.input(0), v.input(1)
     if v.attr("transA", 0):
         lhs = _transpose_2d(v, lhs)
@@ -313,8 +336,8 @@ def _spatial_attrs(v: NodeView, kernel: Sequence[int]) -> tuple[list[int], list[
 def convert_conv(v: NodeView) -> Sequence[SSAValue]:
     """Conv (2-D, NCHW) -> quant.conv."""
     v.check_attributes(
-        {"kernel_shape": _any, "strides": _any, "pads": _any, "dilations": _any,
-         "group": _any, "auto_pad": _any}
+        {"kernel_shape": _is_ints, "strides": _is_ints, "pads": _is_ints, "dilations": _is_ints,
+         "group": _is_number, "auto_pad": _is_string}
     )
     weight = v.input(1)
     kernel = v.attr("kernel_shape", weight.type.get_shape()[2:])
@@ -335,7 +358,8 @@ def convert_conv(v: NodeView) -> Sequence[SSAValue]:
 
 def convert_batchnorm(v: NodeView) -> Sequence[SSAValue]:
     """BatchNormalization (inference mode) -> quant.batchnorm."""
-    v.check_attributes({"epsilon": _any, "momentum": _any, "training_mode": _equals(0)})
+    v.check_attributes({"epsilon": _is_number, "momentum": _is_number,
+                        "training_mode": _equals(0)})
     if len([o for o in v.node.output if o]) != 1:
         raise ConversionError("training-mode outputs (running mean/var) are not supported")
     op = quant.BatchNormOp.build(
@@ -349,11 +373,13 @@ def convert_batchnorm(v: NodeView) -> Sequence[SSAValue]:
 def convert_maxpool(v: NodeView) -> Sequence[SSAValue]:
     """MaxPool (2-D, NCHW, floor mode, no dilation) -> quant.maxpool."""
     v.check_attributes(
-        {"kernel_shape": _any, "strides": _any, "pads": _any, "auto_pad": _any,
+        {"kernel_shape": _is_ints, "strides": _is_ints, "pads": _is_ints, "auto_pad": _is_string,
          "dilations": _all_ones, "ceil_mode": _equals(0), "storage_order": _equals(0)}
     )
     if len([o for o in v.node.output if o]) != 1:
         raise ConversionError("the Indices output of MaxPool is not supported")
+    if "kernel_shape" not in v.attrs:
+        raise ConversionError("the required attribute 'kernel_shape' is missing")
     kernel = list(v.attr("kernel_shape"))
     strides, pads, _ = _spatial_attrs(v, kernel)
     op = quant.MaxPoolOp.build(
@@ -377,7 +403,7 @@ def convert_reshape_like(v: NodeView) -> Sequence[SSAValue]:
 
 def convert_transpose(v: NodeView) -> Sequence[SSAValue]:
     """Transpose -> quant.transpose."""
-    v.check_attributes({"perm": _any})
+    v.check_attributes({"perm": _is_ints})
     source = v.input(0)
     rank = len(source.type.get_shape())
     perm = v.attr("perm", list(reversed(range(rank))))
@@ -389,7 +415,7 @@ def convert_transpose(v: NodeView) -> Sequence[SSAValue]:
 
 def convert_topk(v: NodeView) -> Sequence[SSAValue]:
     """TopK(x, K) -> quant.topk (values f32, indices i64)."""
-    v.check_attributes({"axis": _any, "largest": _any, "sorted": _equals(1)})
+    v.check_attributes({"axis": _is_number, "largest": _is_flag, "sorted": _equals(1)})
     k = _integral_scalar(v.constant_input(1, "K"), "K")
     op = quant.TopKOp.build(
         operands=[v.input(0)],

@@ -24,6 +24,7 @@ from qnn_mlir.diagnostics import (
 )
 from qnn_mlir.dialects import get_all_dialects
 from qnn_mlir.passes import get_all_passes
+from qnn_mlir.tools.output import write_text_atomically
 
 SPLIT_MARKER = "// -----"
 
@@ -54,6 +55,11 @@ class QnnOptMain(xDSLOptMain):
                     text = f.read()
             except OSError as error:
                 raise QnnError(f"{name}: error: cannot read file: {error.strerror}") from error
+            except UnicodeDecodeError as error:
+                raise QnnError(
+                    f"{name}: error: not a UTF-8 text file (byte {error.start}); qnn-opt reads "
+                    "textual IR - for an ONNX model use qnn-translate --import-onnx"
+                ) from error
         if not self.args.split_input_file:
             return [(text, 0)]
         chunks, offset = [], 0
@@ -86,12 +92,7 @@ class QnnOptMain(xDSLOptMain):
                     raise
                 output.write(str(error) + "\n")
                 failed = True
-        result = output.getvalue()
-        if self.args.output_file:
-            with open(self.args.output_file, "w", encoding="utf-8") as f:
-                f.write(result)
-        else:
-            sys.stdout.write(result)
+        write_text_atomically(output.getvalue(), self.args.output_file)
         # MLIR's --verify-diagnostics fails when nothing was diagnosed; keep that.
         if self.args.verify_diagnostics and not failed:
             print("qnn-opt: error: --verify-diagnostics given but no diagnostic was produced",

@@ -6,29 +6,12 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Sequence
 
 from xdsl.printer import Printer
 
-from qnn_mlir.diagnostics import QnnError, run_tool
-
-
-def _write_text(text: str, output: str | None) -> None:
-    """Write to `output` atomically (no half-written file on error), or stdout."""
-    if output is None:
-        sys.stdout.write(text)
-        return
-    temporary = f"{output}.tmp{os.getpid()}"
-    try:
-        with open(temporary, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temporary, output)
-    except OSError as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise QnnError(f"{output}: error: cannot write output: {error.strerror}") from error
+from qnn_mlir.diagnostics import run_tool
+from qnn_mlir.tools.output import write_text_atomically
 
 
 def module_to_text(module) -> str:
@@ -55,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from qnn_mlir.frontend.onnx_importer import import_onnx
 
         module = import_onnx(args.input)
-        _write_text(module_to_text(module), args.output)
+        write_text_atomically(module_to_text(module), args.output)
         return 0
 
     run_tool("qnn-translate", body)
