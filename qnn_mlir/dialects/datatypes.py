@@ -74,3 +74,19 @@ def smallest_type_for(low: int, high: int) -> str:
         return f"ui{max(high.bit_length(), 1)}"
     bits = max((-low - 1).bit_length(), high.bit_length()) + 1
     return f"si{bits}"
+
+
+def integer_type_for(low: int, high: int) -> IntegerType:
+    """The narrowest unsigned (if low >= 0) or signed integer type holding [low, high]."""
+    if low >= 0:
+        return IntegerType(max(int(high).bit_length(), 1), Signedness.UNSIGNED)
+    bits = max((-int(low) - 1).bit_length(), int(high).bit_length()) + 1
+    return IntegerType(bits, Signedness.SIGNED)
+
+
+def value_range(element_type: Attribute) -> tuple[int, int]:
+    """[min, max] of an integer or bipolar element type; raises for floats."""
+    bounds = element_range(element_type)
+    if bounds is None:
+        raise ValueError(f"{element_type} is not an integer or bipolar type")
+    return bounds

@@ -22,6 +22,8 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
+    Signedness,
     StringAttr,
     TensorType,
     i64,
@@ -337,6 +339,47 @@ class MatMulOp(QuantOp):
 
 
 @irdl_op_definition
+class XnorPopcountOp(QuantOp):
+    """Binarized matrix product: P[j] = #{i : x[i] == w[i, j]} over the fan-in MW.
+
+    `x` is bipolar, `w` holds bits (i1: 1 means +1, 0 means -1), so the bipolar
+    dot product is x.w = 2P - MW. The result is an unsigned integer holding [0, MW].
+    """
+
+    name = "quant.xnor_popcount"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+
+    def verify_shapes(self) -> None:
+        x_type, w_type = tensor_type(self.lhs), tensor_type(self.rhs)
+        if not isinstance(x_type.element_type, BipolarType):
+            raise VerifyException(
+                f"'{self.name}' input must be !quant.bipolar, got {x_type.element_type}"
+            )
+        if w_type.element_type != IntegerType(1):
+            raise VerifyException(
+                f"'{self.name}' weights must be i1 bits (1 means +1), got {w_type.element_type}"
+            )
+        x_shape, w_shape = shape_of(self.lhs), shape_of(self.rhs)
+        if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[0]:
+            raise VerifyException(
+                f"'{self.name}' needs x (..., MW) and w (MW, MH), got {list(x_shape)} and "
+                f"{list(w_shape)}"
+            )
+        result = tensor_type(self.result).element_type
+        fan_in = w_shape[0]
+        if (not isinstance(result, IntegerType)
+                or result.signedness.data != Signedness.UNSIGNED
+                or (1 << result.width.data) - 1 < fan_in):
+            raise VerifyException(
+                f"'{self.name}' result must be an unsigned integer holding [0, {fan_in}] "
+                f"(at least ui{fan_in.bit_length()}), got {result}"
+            )
+        check_result_shape(self, (*x_shape[:-1], w_shape[1]))
+
+
+@irdl_op_definition
 class ConvOp(QuantOp):
     """2-D convolution, NCHW, weights (M, C / group, kH, kW), optional bias (M).
 
@@ -546,6 +589,7 @@ Quant = Dialect(
         PowOp,
         ReluOp,
         MatMulOp,
+        XnorPopcountOp,
         ConvOp,
         BatchNormOp,
         MaxPoolOp,

@@ -21,6 +21,7 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import integer_bounds
 from qnn_mlir.dialects.shapes import conv_output_size
+from qnn_mlir.interpreter.dataflow import exact_matmul
 
 # -- rounding and integer ranges (QONNX spec) --------------------------------
 
@@ -48,29 +49,60 @@ ROUNDING = {
 }
 
 
-def int_quant(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str):
-    """QONNX IntQuant: (clip(round(x / scale + zeropt)) - zeropt) * scale in float32."""
+def int_quant_levels(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str):
+    """The integer level clip(round(x / scale + zeropt)) of QONNX IntQuant, as float32."""
     scaled = x / scale + zeropt
     if bitwidth == 1 and signed:
         # A 1-bit signed quantizer has levels {-1, +1}: it is a sign function.
-        levels = np.where(scaled >= 0, np.float32(1), np.float32(-1))
-    else:
-        low, high = integer_bounds(bitwidth, signed, narrow)
-        levels = ROUNDING[mode](np.clip(scaled, low, high))
+        return np.where(scaled >= 0, np.float32(1), np.float32(-1))
+    low, high = integer_bounds(bitwidth, signed, narrow)
+    return ROUNDING[mode](np.clip(scaled, low, high))
+
+
+def int_quant(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str):
+    """QONNX IntQuant: (clip(round(x / scale + zeropt)) - zeropt) * scale in float32."""
+    levels = int_quant_levels(x, scale, zeropt, bitwidth, signed, narrow, mode)
     return ((levels - zeropt) * scale).astype(np.float32, copy=False)
 
 
-def multithreshold(x, thresholds, out_scale: float, out_bias: float, channel_axis: int):
-    """Count of thresholds each element reaches, per channel, scaled and biased."""
+def multithreshold(x, thresholds, out_scale: float, out_bias: float, channel_axis: int,
+                   integer_result: bool = False):
+    """Count of thresholds each element reaches, per channel, scaled and biased.
+
+    A float result is computed in float32 as in QONNX; an integer (or bipolar)
+    result is the exact integer count * out_scale + out_bias.
+    """
     moved = np.moveaxis(x, channel_axis, -1)
-    counts = np.zeros(moved.shape, dtype=np.float32)
+    counts = np.zeros(moved.shape, dtype=np.int64 if integer_result else np.float32)
     # One comparison per threshold column keeps memory at one tensor (vs. C x N).
     for column in thresholds.T:
         counts += moved >= column
     result = np.moveaxis(counts, -1, channel_axis)
+    if integer_result:
+        return result * int(out_scale) + int(out_bias)
     if out_scale != 1.0 or out_bias != 0.0:
         result = np.float32(out_scale) * result + np.float32(out_bias)
     return result.astype(np.float32, copy=False)
+
+
+def is_float_result(op, index: int = 0) -> bool:
+    """True if the op's result `index` holds floats (otherwise integers or bipolar)."""
+    return quant.is_float_tensor(op.results[index])
+
+
+def as_result_type(op, array: np.ndarray, index: int = 0) -> np.ndarray:
+    """Values in the interpreter's representation of the result type: float32 for
+    floats, int64 for integer and bipolar tensors."""
+    return np.asarray(array).astype(np.float32 if is_float_result(op, index) else np.int64,
+                                    copy=False)
+
+
+def float_operands(op, args) -> tuple:
+    """For an op with a float result, integer operands become float32 first (exact below
+    2^24), so that the arithmetic is the float32 arithmetic of the QONNX form."""
+    if not is_float_result(op):
+        return args
+    return tuple(a.astype(np.float32) if np.issubdtype(a.dtype, np.integer) else a for a in args)
 
 
 def batched_shape(value: np.ndarray, ir_input_shape: tuple[int, ...], result_shape) -> tuple:
@@ -135,42 +167,53 @@ class QuantFunctions(InterpreterFunctions):
         axis = quant.channel_axis(op.data_layout.data, x.ndim)
         return (
             multithreshold(
-                x, thresholds, op.out_scale.value.data, op.out_bias.value.data, axis
+                x, thresholds, op.out_scale.value.data, op.out_bias.value.data, axis,
+                integer_result=not is_float_result(op),
             ),
         )
 
     @impl(quant.AddOp)
     def run_add(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        return (np.add(*args),)
+        return (as_result_type(op, np.add(*float_operands(op, args))),)
 
     @impl(quant.SubOp)
     def run_sub(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        return (np.subtract(*args),)
+        return (as_result_type(op, np.subtract(*float_operands(op, args))),)
 
     @impl(quant.MulOp)
     def run_mul(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        return (np.multiply(*args),)
+        return (as_result_type(op, np.multiply(*float_operands(op, args))),)
 
     @impl(quant.DivOp)
     def run_div(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        return (np.divide(*args),)
+        return (as_result_type(op, np.divide(*float_operands(op, args))),)
 
     @impl(quant.PowOp)
     def run_pow(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        return (np.power(*args),)
+        return (as_result_type(op, np.power(*float_operands(op, args))),)
 
     @impl(quant.ReluOp)
     def run_relu(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        return (np.maximum(args[0], np.zeros((), dtype=args[0].dtype)),)
+        (x,) = float_operands(op, args)
+        return (as_result_type(op, np.maximum(x, np.zeros((), dtype=x.dtype))),)
 
     @impl(quant.MatMulOp)
     def run_matmul(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
-        lhs, rhs = args
+        if not is_float_result(op):
+            return (exact_matmul(*args),)
+        lhs, rhs = float_operands(op, args)
         return (np.matmul(lhs, rhs),)
+
+    @impl(quant.XnorPopcountOp)
+    def run_xnor_popcount(self, interpreter: Interpreter, op, args: tuple[Any, ...]):
+        x, bits = args
+        fan_in = bits.shape[0]
+        dot = exact_matmul(x, 2 * bits.astype(np.int64) - 1)
+        return ((dot + fan_in) // 2,)
 
     @impl(quant.BatchNormOp)
     def run_batchnorm(self, interpreter: Interpreter, op: quant.BatchNormOp, args):
-        x, gamma, beta, mean, var = args
+        x, gamma, beta, mean, var = float_operands(op, args)
         # ONNX Runtime's rounding order: fold into one scale and shift per channel.
         inv_std = np.float32(1) / np.sqrt(var + np.float32(op.epsilon.value.data))
         scale = inv_std * gamma

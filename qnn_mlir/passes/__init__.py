@@ -15,6 +15,9 @@ from xdsl.passes import ModulePass
 # name -> (module, class); the module is imported only when the pass is used.
 _PASSES: dict[str, tuple[str, str]] = {
     "quant-canonicalize": ("qnn_mlir.passes.quant_canonicalize", "QuantCanonicalize"),
+    "quant-to-integer": ("qnn_mlir.passes.quant_to_integer", "QuantToIntegerPass"),
+    "streamline": ("qnn_mlir.passes.streamline", "Streamline"),
+    "binarize-xnor": ("qnn_mlir.passes.binarize_xnor", "BinarizeXnor"),
 }
 
 

@@ -1,0 +1,281 @@
+"""quant-to-integer: fake-quantized float tensors become integer tensors.
+
+* A quantizer of a constant (weights) becomes an integer constant of its levels
+  (bipolar weights: si2 holding -1/+1); its scale moves behind the consumer
+  matmul as a per-output-channel `quant.mul`, which is what a matmul allows.
+* A quantizer of a computed tensor (an activation) becomes a
+  `quant.multithreshold` with float thresholds and an integer result holding
+  the level minus the zero point, followed by `quant.mul` by the scale when the
+  scale is not 1. The thresholds are found by exact search over all float32
+  inputs (threshold_search.py), so the rounding mode and its ties are kept.
+* A matmul whose operands are now integer computes the exact integer
+  accumulator in the narrowest type that holds its range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr, TensorType, f32
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+from xdsl.utils.exceptions import PassFailedException
+
+from qnn_mlir.dialects import quant
+from qnn_mlir.dialects.datatypes import BipolarType, integer_type_for, value_range
+from qnn_mlir.dialects.datatypes import integer_bounds as bounds
+from qnn_mlir.interpreter.quant import int_quant_levels
+from qnn_mlir.ir_constants import constant_array, make_constant
+from qnn_mlir.passes.threshold_search import float_thresholds
+
+si2_levels = (-1, 1)
+
+
+@dataclass
+class IntegerWeights:
+    """A quantized constant: integer levels and the float scale they multiply."""
+
+    levels: np.ndarray
+    element_type: Attribute
+    scale: np.ndarray
+
+
+def _scalar_or_none(array: np.ndarray | None) -> float | None:
+    if array is None or array.size == 0 or not np.all(array == array.flat[0]):
+        return None
+    return float(array.flat[0])
+
+
+def quantized_constant(op: Operation) -> IntegerWeights | None:
+    """The integer form of a quantizer applied to a constant, else None."""
+    if isinstance(op, quant.BipolarQuantOp):
+        weights, scale = constant_array(op.input), constant_array(op.scale)
+        if weights is None or scale is None:
+            return None
+        levels = np.where(weights >= 0, 1, -1).astype(np.int64)
+        return IntegerWeights(levels, integer_type_for(-1, 1), scale.astype(np.float32))
+    if isinstance(op, quant.IntQuantOp):
+        weights, scale = constant_array(op.input), constant_array(op.scale)
+        zeropt = constant_array(op.zeropt)
+        if weights is None or scale is None or zeropt is None:
+            return None
+        bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
+        narrow = bool(op.narrow.value.data)
+        zero = _integral_zero_point(op, zeropt)
+        levels = int_quant_levels(weights.astype(np.float32), scale, zeropt, bits, signed,
+                                  narrow, op.rounding_mode.data)
+        low, high = (-1, 1) if bits == 1 and signed else bounds(bits, signed, narrow)
+        element_type = integer_type_for(low - zero, high - zero)
+        return IntegerWeights((levels - zero).astype(np.int64), element_type,
+                              scale.astype(np.float32))
+    return None
+
+
+def _integral_zero_point(op: Operation, zeropt: np.ndarray) -> int:
+    zero = _scalar_or_none(zeropt)
+    if zero is None or zero != int(zero):
+        raise PassFailedException(
+            f"'{op.name}' ({op.results[0].name_hint}): zero point {zeropt.tolist()} is not a "
+            "single integer; only integer, per-tensor zero points have an integer form"
+        )
+    return int(zero)
+
+
+def _weight_source(value: SSAValue) -> tuple[IntegerWeights, bool] | None:
+    """A matmul weight operand that is a quantized constant, possibly transposed."""
+    owner = value.owner
+    transposed = False
+    if isinstance(owner, quant.TransposeOp) and list(owner.perm.get_values()) == [1, 0]:
+        owner, transposed = owner.input.owner, True
+    if not isinstance(owner, Operation):
+        return None
+    weights = quantized_constant(owner)
+    return None if weights is None else (weights, transposed)
+
+
+def _per_output_scale(weights: IntegerWeights, transposed: bool, fan_out: int) -> np.ndarray:
+    """The weight scale as a (1, MH) row, or raise if it varies along the fan-in."""
+    scale = weights.scale
+    if scale.size == 1:
+        return scale.reshape(1, 1)
+    # (MH, 1) per channel in the exporter's (MH, MW) layout, or (1, MH) after a transpose fold
+    oriented = scale.T if transposed else scale
+    if oriented.ndim == 2 and oriented.shape == (1, fan_out):
+        return oriented
+    raise PassFailedException(
+        f"weight scale of shape {list(scale.shape)} varies along the fan-in; only per-tensor "
+        "and per-output-channel weight scales can move behind a matmul"
+    )
+
+
+def activation_levels(op: Operation) -> tuple[int, int, float | np.ndarray, int]:
+    """(lowest level, number of thresholds, scale, zero point) of an activation quantizer."""
+    scale = constant_array(op.scale)
+    if scale is None or np.any(scale <= 0):
+        raise PassFailedException(
+            f"'{op.name}' ({op.results[0].name_hint}): the scale must be a positive constant"
+        )
+    if isinstance(op, quant.BipolarQuantOp):
+        return -1, 1, scale, 0
+    assert isinstance(op, quant.IntQuantOp)
+    bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
+    zero = _integral_zero_point(op, constant_array(op.zeropt))
+    if bits == 1 and signed:
+        return -1, 1, scale, zero
+    low, high = bounds(bits, signed, bool(op.narrow.value.data))
+    return low - zero, high - low, scale, zero
+
+
+def _activation_counts(op: Operation, shape: tuple[int, ...]):
+    """count(x) = level(x) - lowest level, evaluated as the interpreter does."""
+    scale = constant_array(op.scale)
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        full = np.broadcast_to(x[:, :, None, None] if len(shape) == 4 else x,
+                               (x.shape[0], *shape[1:]) if len(shape) == 4 else x.shape)
+        if isinstance(op, quant.BipolarQuantOp):
+            levels = np.where(full >= 0, 1, -1)
+            low = -1
+        else:
+            zeropt = constant_array(op.zeropt)
+            bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
+            narrow = bool(op.narrow.value.data)
+            levels = int_quant_levels(full, scale, zeropt, bits, signed, narrow,
+                                      op.rounding_mode.data)
+            low = -1 if bits == 1 and signed else bounds(bits, signed, narrow)[0]
+        counts = np.asarray(levels - low, dtype=np.int64)
+        return counts if len(shape) != 4 else counts[:, :, 0, 0]
+
+    return evaluate
+
+
+def _channels(value: SSAValue, scale: np.ndarray) -> int:
+    """Thresholds need one row per channel only when the scale varies per channel."""
+    shape = quant.shape_of(value)
+    return 1 if scale.size == 1 else shape[1]
+
+
+class QuantToInteger:
+    """The rewrite, op by op in program order (producers before consumers)."""
+
+    def __init__(self) -> None:
+        self.rewriter = Rewriter()
+
+    def run(self, module: ModuleOp) -> None:
+        for op in list(module.walk()):
+            if isinstance(op, quant.BipolarQuantOp | quant.IntQuantOp) and op.parent is not None:
+                if constant_array(op.input) is None:
+                    self.rewrite_activation(op)
+            elif isinstance(op, quant.MatMulOp):
+                self.rewrite_matmul(op)
+
+    def rewrite_activation(self, op: Operation) -> None:
+        low, count, scale, _ = activation_levels(op)
+        shape = quant.shape_of(op.results[0])
+        channels = _channels(op.results[0], scale)
+        if channels > 1 and scale.size != shape[1] and scale.size != 1:
+            raise PassFailedException(f"'{op.name}': scale shape {list(scale.shape)} is not "
+                                      "per-tensor or per-channel (axis 1)")
+        evaluate = _activation_counts(op, shape if channels > 1 else (shape[0], 1))
+        thresholds = float_thresholds(evaluate, channels, count)
+        bipolar = isinstance(op, quant.BipolarQuantOp) or (low == -1 and count == 1)
+        result_type = TensorType(BipolarType() if bipolar else integer_type_for(low, low + count),
+                                 shape)
+        table = make_constant(thresholds, f32)
+        table.result.name_hint = f"{op.results[0].name_hint}_thresholds"
+        threshold_op = quant.MultiThresholdOp.build(
+            operands=[op.input, table.result], result_types=[result_type],
+            properties={
+                "out_scale": FloatAttr(2.0 if bipolar else 1.0, 64),
+                "out_bias": FloatAttr(-1.0 if bipolar else float(low), 64),
+                "out_dtype": StringAttr("BIPOLAR" if bipolar else _finn_name(result_type)),
+            },
+        )
+        new_ops: list[Operation] = [table, threshold_op]
+        result: SSAValue = threshold_op.results[0]
+        if not np.all(scale == 1):
+            scale_const = make_constant(scale.astype(np.float32), f32)
+            rescale = quant.MulOp.build(operands=[result, scale_const.result],
+                                        result_types=[op.results[0].type])
+            new_ops += [scale_const, rescale]
+        self.rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
+        threshold_op.results[0].name_hint = op.results[0].name_hint
+
+    def rewrite_matmul(self, op: quant.MatMulOp) -> None:
+        source = _weight_source(op.rhs)
+        if source is None:
+            return
+        weights, transposed = source
+        levels = weights.levels.T if transposed else weights.levels
+        fan_out = levels.shape[1]
+        scale = _per_output_scale(weights, transposed, fan_out)
+        lhs, input_scale = self._integer_input(op.lhs)
+        weight_const = make_constant(np.ascontiguousarray(levels), weights.element_type)
+        weight_const.result.name_hint = f"{op.result.name_hint}_weights"
+        if lhs is None:  # float input: float matmul with integer-valued weights
+            lhs_value, acc_type = op.lhs, op.result.type
+        else:
+            lhs_value = lhs
+            low, high = _accumulator_range(lhs.type.element_type, levels)
+            acc_type = TensorType(integer_type_for(low, high), quant.shape_of(op.result))
+        matmul = quant.MatMulOp.build(operands=[lhs_value, weight_const.result],
+                                      result_types=[acc_type])
+        new_ops: list[Operation] = [weight_const, matmul]
+        total_scale = scale * np.float32(1.0 if input_scale is None else input_scale)
+        if not np.all(total_scale == 1):
+            scale_const = make_constant(total_scale.astype(np.float32), f32)
+            rescale = quant.MulOp.build(operands=[matmul.results[0], scale_const.result],
+                                        result_types=[op.result.type])
+            new_ops += [scale_const, rescale]
+        name = op.result.name_hint
+        self.rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
+        matmul.results[0].name_hint = name
+
+    @staticmethod
+    def _integer_input(value: SSAValue) -> tuple[SSAValue | None, float | None]:
+        """The integer tensor behind a matmul input: itself, or x in x * scalar."""
+        if not quant.is_float_tensor(value):
+            return value, None
+        owner = value.owner
+        if isinstance(owner, quant.MulOp) and not quant.is_float_tensor(owner.lhs):
+            scale = _scalar_or_none(constant_array(owner.rhs))
+            if scale is not None:
+                return owner.lhs, scale
+        return None, None
+
+
+def _accumulator_range(element_type: Attribute, weights: np.ndarray) -> tuple[int, int]:
+    low, high = value_range(element_type)
+    positive, negative = np.clip(weights, 0, None), np.clip(weights, None, 0)
+    column_high = high * positive.sum(axis=0) + low * negative.sum(axis=0)
+    column_low = low * positive.sum(axis=0) + high * negative.sum(axis=0)
+    return int(column_low.min()), int(column_high.max())
+
+
+def _finn_name(tensor: TensorType) -> str:
+    element = tensor.element_type
+    unsigned = element.signedness.data.name == "UNSIGNED"
+    return f"{'UINT' if unsigned else 'INT'}{element.width.data}"
+
+
+@dataclass(frozen=True)
+class QuantToIntegerPass(ModulePass):
+    """Turn fake-quantized float tensors into integer tensors.
+
+    Weight quantizers become integer constants whose scale moves behind the
+    matmul; activation quantizers become multithresholds with exact float
+    thresholds and integer results (times their scale if it is not 1); matmuls
+    of integer operands compute exact integer accumulators. Outputs are
+    unchanged bit for bit where the scales are 1 or powers of two.
+    """
+
+    name = "quant-to-integer"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        QuantToInteger().run(op)
+        from qnn_mlir.passes.quant_canonicalize import QuantCanonicalize
+
+        QuantCanonicalize().apply(ctx, op)
