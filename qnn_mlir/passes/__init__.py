@@ -15,9 +15,16 @@ from xdsl.passes import ModulePass
 # name -> (module, class); the module is imported only when the pass is used.
 _PASSES: dict[str, tuple[str, str]] = {
     "quant-canonicalize": ("qnn_mlir.passes.quant_canonicalize", "QuantCanonicalize"),
+    "convert-quant-to-dataflow": (
+        "qnn_mlir.passes.convert_quant_to_dataflow", "ConvertQuantToDataflow"),
+    "dataflow-partition": ("qnn_mlir.passes.dataflow_partition", "DataflowPartition"),
+    "dataflow-fold": ("qnn_mlir.passes.dataflow_fold", "DataflowFold"),
+    "dataflow-insert-dwc": ("qnn_mlir.passes.dataflow_insert_dwc", "DataflowInsertDWC"),
+    "convert-dataflow-to-hls": ("qnn_mlir.passes.convert_dataflow_to_hls", "ConvertDataflowToHLS"),
     "quant-to-integer": ("qnn_mlir.passes.quant_to_integer", "QuantToIntegerPass"),
     "streamline": ("qnn_mlir.passes.streamline", "Streamline"),
     "binarize-xnor": ("qnn_mlir.passes.binarize_xnor", "BinarizeXnor"),
+    "streamline-pipeline": ("qnn_mlir.passes.pipelines", "StreamlinePipeline"),
 }
 
 

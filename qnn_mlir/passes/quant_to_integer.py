@@ -196,7 +196,7 @@ class QuantToInteger:
         )
         new_ops: list[Operation] = [table, threshold_op]
         result: SSAValue = threshold_op.results[0]
-        if not np.all(scale == 1):
+        if not np.all(scale == 1) or _has_non_quant_user(op.results[0]):
             scale_const = make_constant(scale.astype(np.float32), f32)
             rescale = quant.MulOp.build(operands=[result, scale_const.result],
                                         result_types=[op.results[0].type])
@@ -225,7 +225,7 @@ class QuantToInteger:
                                       result_types=[acc_type])
         new_ops: list[Operation] = [weight_const, matmul]
         total_scale = scale * np.float32(1.0 if input_scale is None else input_scale)
-        if not np.all(total_scale == 1):
+        if not np.all(total_scale == 1) or (lhs is not None and _has_non_quant_user(op.result)):
             scale_const = make_constant(total_scale.astype(np.float32), f32)
             rescale = quant.MulOp.build(operands=[matmul.results[0], scale_const.result],
                                         result_types=[op.result.type])
@@ -245,6 +245,12 @@ class QuantToInteger:
             if scale is not None:
                 return owner.lhs, scale
         return None, None
+
+
+def _has_non_quant_user(value: SSAValue) -> bool:
+    """Users outside the quant dialect (func.return) need the float value itself: the
+    integer-to-float edge is then an explicit multiplication by the scale, even if 1."""
+    return any(not isinstance(use.operation, quant.QuantOp) for use in value.uses)
 
 
 def _accumulator_range(element_type: Attribute, weights: np.ndarray) -> tuple[int, int]:

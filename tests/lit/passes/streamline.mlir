@@ -1,0 +1,49 @@
+// RUN: qnn-opt %s -p streamline | filecheck %s
+
+// The input quantizer absorbs its float prologue: sign(2x - 1) >= 0 <=> x >= 0.5.
+// The layer's BatchNorm folds into integer thresholds on the accumulator; the
+// second channel has gamma = -1, so its weight column is negated and its
+// threshold is taken on -acc: y = +1 <=> -acc >= 0.
+// CHECK-LABEL: func.func @layer
+// CHECK-SAME:  (%[[X:.*]]: tensor<1x3xf32>)
+// CHECK-NEXT:  %[[T0:.*]] = arith.constant dense<5.000000e-01> : tensor<1x1xf32>
+// CHECK-NEXT:  %[[A:.*]] = quant.multithreshold %[[X]], %[[T0]] {out_scale = 2.000000e+00 : f64, out_bias = -1.000000e+00 : f64} : (tensor<1x3xf32>, tensor<1x1xf32>) -> tensor<1x3x!quant.bipolar>
+// CHECK-NEXT:  %[[W:.*]] = arith.constant dense<{{\[}}[1, 1], [-1, -1], [1, -1]]> : tensor<3x2xsi2>
+// CHECK-NEXT:  %[[ACC:.*]] = quant.matmul %[[A]], %[[W]] : (tensor<1x3x!quant.bipolar>, tensor<3x2xsi2>) -> tensor<1x2xsi3>
+// CHECK-NEXT:  %[[T1:.*]] = arith.constant dense<0> : tensor<2x1xsi32>
+// CHECK-NEXT:  %[[Y:.*]] = quant.multithreshold %[[ACC]], %[[T1]] {out_scale = 2.000000e+00 : f64, out_bias = -1.000000e+00 : f64} : (tensor<1x2xsi3>, tensor<2x1xsi32>) -> tensor<1x2x!quant.bipolar>
+// CHECK-NEXT:  func.return %[[Y]]
+func.func @layer(%x: tensor<1x3xf32>) -> tensor<1x2x!quant.bipolar> {
+  %two = arith.constant dense<2.0> : tensor<f32>
+  %one = arith.constant dense<1.0> : tensor<1xf32>
+  %scaled = quant.mul %x, %two : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32>
+  %shifted = quant.sub %scaled, %one : (tensor<1x3xf32>, tensor<1xf32>) -> tensor<1x3xf32>
+  %t0 = arith.constant dense<0.0> : tensor<1x1xf32>
+  %a = quant.multithreshold %shifted, %t0 {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x3xf32>, tensor<1x1xf32>) -> tensor<1x3x!quant.bipolar>
+  %w = arith.constant dense<[[1, -1], [-1, 1], [1, 1]]> : tensor<3x2xsi2>
+  %acc = quant.matmul %a, %w : (tensor<1x3x!quant.bipolar>, tensor<3x2xsi2>) -> tensor<1x2xsi3>
+  %gamma = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %beta = arith.constant dense<[0.5, 0.0]> : tensor<2xf32>
+  %mean = arith.constant dense<0.0> : tensor<2xf32>
+  %var = arith.constant dense<1.0> : tensor<2xf32>
+  %bn = quant.batchnorm %acc, %gamma, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<1x2xsi3>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %t1 = arith.constant dense<0.0> : tensor<1x1xf32>
+  %y = quant.multithreshold %bn, %t1 {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x2xf32>, tensor<1x1xf32>) -> tensor<1x2x!quant.bipolar>
+  func.return %y : tensor<1x2x!quant.bipolar>
+}
+
+// A 2-bit activation after a scale and a bias: acc * 0.5 + 0.25 >= 0.5, 1.5, 2.5
+// at acc >= 1, 3, 5, searched over the si4 range [-8, 7] of the source.
+// CHECK-LABEL: func.func @two_bit
+// CHECK:       %[[T:.*]] = arith.constant dense<{{\[}}[1, 3, 5], [1, 3, 5]]> : tensor<2x3xsi32>
+// CHECK:       quant.multithreshold %{{.*}}, %[[T]] {out_dtype = "UINT2"} : (tensor<1x2xsi4>, tensor<2x3xsi32>) -> tensor<1x2xui2>
+// CHECK-NOT:   quant.add
+func.func @two_bit(%acc: tensor<1x2xsi4>) -> tensor<1x2xui2> {
+  %s = arith.constant dense<0.5> : tensor<1x2xf32>
+  %b = arith.constant dense<0.25> : tensor<f32>
+  %scaled = quant.mul %acc, %s : (tensor<1x2xsi4>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %biased = quant.add %scaled, %b : (tensor<1x2xf32>, tensor<f32>) -> tensor<1x2xf32>
+  %t = arith.constant dense<[[0.5, 1.5, 2.5]]> : tensor<1x3xf32>
+  %y = quant.multithreshold %biased, %t {out_dtype = "UINT2"} : (tensor<1x2xf32>, tensor<1x3xf32>) -> tensor<1x2xui2>
+  func.return %y : tensor<1x2xui2>
+}
