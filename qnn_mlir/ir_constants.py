@@ -44,6 +44,10 @@ def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     dtype = numpy_dtype(attr.get_element_type())
     shape = attr.get_shape()
     array = np.frombuffer(attr.data.data, dtype=dtype)
+    element_type = attr.get_element_type()
+    if isinstance(element_type, IntegerType) and element_type.width.data == 1:
+        # xDSL stores the i1 `true` of textual IR as 0xff: a bit is "not zero".
+        array = (array != 0).astype(dtype)
     if array.size == 1 and np.prod(shape) != 1:  # a splat
         return np.broadcast_to(array, shape)
     return array.reshape(shape)

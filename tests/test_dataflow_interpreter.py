@@ -14,7 +14,7 @@ import pytest
 from xdsl.interpreter import Interpreter
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.parser import Parser
-from xdsl.utils.exceptions import InterpretationError
+from xdsl.utils.exceptions import InterpretationError, VerifyException
 
 from qnn_mlir.dialects import make_context
 from qnn_mlir.interpreter.dataflow import DataflowFunctions, exact_matmul
@@ -271,3 +271,57 @@ def test_accelerator_rejects_a_wrong_input_shape(rng):
     text = accelerator_module([((1, 4), "si4", 1)], [((1, 4), "ui1", 1)], body)
     with pytest.raises(InterpretationError, match=r"input 0 has shape \[2, 5\], expected \[1, 4\]"):
         run(text, np.zeros((2, 5), dtype=np.int64))
+
+
+# -- the input quantizer, converters and boundaries ------------------------------------
+
+
+def test_float_thresholding_compares_like_multithreshold(rng):
+    """f32 in, si2 out: count of x >= T in float32, NaN reaches nothing, -0.0 == 0.0."""
+    thresholds = np.array([[-0.5, 0.0, 0.25]], dtype=np.float32)
+    x = rng.normal(size=(50, 8)).astype(np.float32)
+    x[0, :5] = [np.nan, -0.0, 0.0, np.float32(0.25), np.nextafter(np.float32(0.25), np.float32(-1))]
+    s_in, s_out = ((1, 8), "f32", 2), ((1, 8), "si3", 2)
+    body = (f"    %t = dataflow.thresholding %in0 PE 2 {{thresholds = dense<[[-0.5, 0.0, 0.25]]>"
+            f" : tensor<1x3xf32>, out_bias = -1}} : {stream(*s_in)} -> {stream(*s_out)}\n"
+            f"    dataflow.yield %t : {stream(*s_out)}")
+    (y,) = run(accelerator_module([s_in], [s_out], body), x)
+    expected = np.array([[sum(1 for t in thresholds[0] if v >= t) - 1 for v in row] for row in x])
+    assert y.dtype == np.int64
+    assert np.array_equal(y, expected)
+    assert y[0, :5].tolist() == [-1, 1, 1, 2, 1]
+
+
+def test_width_converter_and_boundaries_keep_values(rng):
+    """to_stream -> dwc -> dwc -> from_stream is the identity; integer tensors become int64."""
+    text = """
+func.func @main(%x: tensor<1x12xsi4>) -> tensor<1x12xsi4> {
+  %s = dataflow.to_stream %x : tensor<1x12xsi4> -> !dataflow.stream<1x12xsi4, 2>
+  %w = dataflow.dwc %s : !dataflow.stream<1x12xsi4, 2> -> !dataflow.stream<1x12xsi4, 6>
+  %v = dataflow.dwc %w : !dataflow.stream<1x12xsi4, 6> -> !dataflow.stream<1x12xsi4, 3>
+  %y = dataflow.from_stream %v : !dataflow.stream<1x12xsi4, 3> -> tensor<1x12xsi4>
+  func.return %y : tensor<1x12xsi4>
+}
+"""
+    x = rng.integers(-8, 8, size=(7, 12)).astype(np.float32)  # integer values, float storage
+    (y,) = run(text, x)
+    assert y.dtype == np.int64
+    assert np.array_equal(y, x)
+
+
+def test_check_stream_widths_names_the_layer():
+    from qnn_mlir.dialects.dataflow import check_stream_widths
+
+    text = """
+func.func @main(%in: !dataflow.stream<1x8xsi4, 2>) {
+  %o = dataflow.mvau %in MW 8 MH 4 SIMD 4 PE 1 {name = "fc0", weights = dense<1> : tensor<8x4xsi2>}
+      : !dataflow.stream<1x8xsi4, 2> -> !dataflow.stream<1x4xsi8, 1>
+  func.return
+}
+"""
+    module = Parser(make_context(), text).parse_module()
+    module.verify()  # a mismatch is legal IR ...
+    with pytest.raises(VerifyException, match=(
+            r"'dataflow.mvau' 'fc0' input stream fold \(2\) does not match SIMD \(4\): set SIMD "
+            r"to 2 or insert a data width converter \(dataflow.dwc\) before this layer")):
+        check_stream_widths(module)  # ... but not hardware

@@ -5,7 +5,8 @@ Conventions (shared with the quant interpreter):
 * a stream or tensor value is a numpy array of the mathematical values in
   its normal shape; folding changes the wire format, never the values, so
   it plays no part here;
-* integer and bipolar values are np.int64 arrays, bipolar ones -1/+1;
+* integer and bipolar values are np.int64 arrays, bipolar ones -1/+1; float
+  streams (what the input quantizer reads) are float32;
 * dim 0 is the batch: it may be larger than the IR's 1, and a batch of
   images flows through every op at once (no Python loop over images).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from xdsl.dialects.builtin import AnyFloat
 from xdsl.interpreter import (
     Interpreter,
     InterpreterFunctions,
@@ -57,9 +59,18 @@ def exact_matmul(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def threshold_count(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """count[..., c] = #{i : values[..., c] >= thresholds[c or 0, i]}, as int64.
 
-    The count does not depend on the order of a row, so rows are sorted and
-    each count is one binary search (memory stays at one output array).
+    Integers: the count does not depend on the order of a row, so rows are
+    sorted and each count is one binary search (memory stays at one output
+    array). Floats (the input quantizer): one float32 comparison per column,
+    as `quant.multithreshold` computes it, so NaN reaches no threshold.
     """
+    if np.issubdtype(np.asarray(thresholds).dtype, np.floating):
+        x = np.asarray(values, dtype=np.float32)
+        counts = np.zeros(x.shape, dtype=np.int64)
+        for column in np.asarray(thresholds, dtype=np.float32).T:
+            counts += x >= column
+        return counts
+    values = np.asarray(values, dtype=np.int64)
     rows = np.sort(np.asarray(thresholds, dtype=np.int64), axis=1)
     if rows.shape[0] == 1:
         return np.searchsorted(rows[0], values, side="right").astype(np.int64)
@@ -76,8 +87,16 @@ def activation(counts: np.ndarray, element_type: Attribute, out_bias: int) -> np
     return counts + out_bias
 
 
-def _as_integer_values(index: int, value: Any, expected: Attribute) -> np.ndarray:
-    """An accelerator input as int64, checked against the operand's tensor type."""
+def stream_values(value: Any, element_type: Attribute) -> np.ndarray:
+    """A tensor's values as a stream holds them: float32 for floats, int64 otherwise."""
+    array = np.asarray(value)
+    if isinstance(element_type, AnyFloat):
+        return array.astype(np.float32, copy=False)
+    return array.astype(np.int64, copy=False)
+
+
+def _accelerator_input(index: int, value: Any, expected: Attribute) -> np.ndarray:
+    """An accelerator input, checked against the operand's tensor type."""
     array = np.asarray(value)
     shape = tuple(expected.get_shape())  # type: ignore[attr-defined]
     if array.ndim != len(shape) or tuple(array.shape[1:]) != shape[1:]:
@@ -85,12 +104,17 @@ def _as_integer_values(index: int, value: Any, expected: Attribute) -> np.ndarra
             f"dataflow.accelerator input {index} has shape {list(array.shape)}, expected "
             f"{list(shape)} (dim 0 may be any batch size)"
         )
-    if np.issubdtype(array.dtype, np.floating) and not np.array_equal(array, np.floor(array)):
+    element_type = expected.element_type  # type: ignore[attr-defined]
+    if (
+        not isinstance(element_type, AnyFloat)
+        and np.issubdtype(array.dtype, np.floating)
+        and not np.array_equal(array, np.floor(array))
+    ):
         raise InterpretationError(
-            f"dataflow.accelerator input {index} holds non-integer values; an accelerator "
-            "streams integer or bipolar data"
+            f"dataflow.accelerator input {index} holds non-integer values for a "
+            f"{element_type} stream"
         )
-    return array.astype(np.int64, copy=False)
+    return stream_values(array, element_type)
 
 
 @register_impls
@@ -102,7 +126,7 @@ class DataflowFunctions(InterpreterFunctions):
         self, interpreter: Interpreter, op: dataflow.AcceleratorOp, args: tuple[Any, ...]
     ) -> PythonValues:
         streams = tuple(
-            _as_integer_values(index, value, operand.type)
+            _accelerator_input(index, value, operand.type)
             for index, (value, operand) in enumerate(zip(args, op.inputs, strict=True))
         )
         return interpreter.run_ssacfg_region(op.body, streams, "accelerator")
@@ -130,8 +154,7 @@ class DataflowFunctions(InterpreterFunctions):
     def run_thresholding(
         self, interpreter: Interpreter, op: dataflow.ThresholdingOp, args: tuple[Any, ...]
     ) -> PythonValues:
-        counts = threshold_count(np.asarray(args[0], dtype=np.int64),
-                                 dense_to_numpy(op.thresholds))
+        counts = threshold_count(args[0], dense_to_numpy(op.thresholds))
         return (activation(counts, op.out_type.element_type, op.out_bias.value.data),)
 
     @impl(dataflow.LabelSelectOp)
@@ -142,3 +165,22 @@ class DataflowFunctions(InterpreterFunctions):
         # A stable sort of the negated scores: largest first, ties to the lower index.
         order = np.argsort(-scores, axis=-1, kind="stable")
         return (order[..., : op.K.value.data].astype(np.int64),)
+
+    @impl(dataflow.DWCOp)
+    def run_dwc(
+        self, interpreter: Interpreter, op: dataflow.DWCOp, args: tuple[Any, ...]
+    ) -> PythonValues:
+        # Re-packing words changes the wire format, never the values.
+        return (args[0],)
+
+    @impl(dataflow.ToStreamOp)
+    def run_to_stream(
+        self, interpreter: Interpreter, op: dataflow.ToStreamOp, args: tuple[Any, ...]
+    ) -> PythonValues:
+        return (stream_values(args[0], op.output.type.element_type),)
+
+    @impl(dataflow.FromStreamOp)
+    def run_from_stream(
+        self, interpreter: Interpreter, op: dataflow.FromStreamOp, args: tuple[Any, ...]
+    ) -> PythonValues:
+        return (args[0],)

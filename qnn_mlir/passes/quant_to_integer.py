@@ -203,6 +203,8 @@ class QuantToInteger:
             new_ops += [scale_const, rescale]
         self.rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
         threshold_op.results[0].name_hint = op.results[0].name_hint
+        if new_ops[-1] is threshold_op:
+            retype_layout_users(threshold_op.results[0])
 
     def rewrite_matmul(self, op: quant.MatMulOp) -> None:
         source = _weight_source(op.rhs)
@@ -245,6 +247,21 @@ class QuantToInteger:
             if scale is not None:
                 return owner.lhs, scale
         return None, None
+
+
+LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp, quant.MaxPoolOp)
+"""Ops that move or select values without computing: they keep the element type."""
+
+
+def retype_layout_users(value: SSAValue) -> None:
+    """Layout ops after a now-integer tensor carry its element type forward."""
+    element_type = quant.tensor_type(value).element_type
+    for use in list(value.uses):
+        user = use.operation
+        if isinstance(user, LAYOUT_OPS) and user.results[0].type.element_type != element_type:
+            result = user.results[0]
+            new_type = TensorType(element_type, quant.shape_of(result))
+            retype_layout_users(Rewriter.replace_value_with_new_type(result, new_type))
 
 
 def _has_non_quant_user(value: SSAValue) -> bool:

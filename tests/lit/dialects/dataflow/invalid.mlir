@@ -161,14 +161,6 @@ func.func @input_mw(%in: !dataflow.stream<1x12x!quant.bipolar, 4>) {
 
 // -----
 
-func.func @input_fold(%in: !dataflow.stream<1x8x!quant.bipolar, 2>) {
-  %o = dataflow.mvau %in MW 8 MH 4 SIMD 4 PE 2 {xnor, weights = dense<true> : tensor<8x4xi1>} : !dataflow.stream<1x8x!quant.bipolar, 2> -> !dataflow.stream<1x4xui4, 2>
-  func.return
-}
-// CHECK: error: 'dataflow.mvau' input stream fold (2) does not match SIMD (4): set SIMD to 2 or insert a data width converter (dataflow.dwc) before this layer
-
-// -----
-
 func.func @output_mh(%in: !dataflow.stream<1x8x!quant.bipolar, 4>) {
   %o = dataflow.mvau %in MW 8 MH 4 SIMD 4 PE 2 {xnor, weights = dense<true> : tensor<8x4xi1>} : !dataflow.stream<1x8x!quant.bipolar, 4> -> !dataflow.stream<1x8xui4, 2>
   func.return
@@ -291,14 +283,6 @@ func.func @channels_pe_op(%in: !dataflow.stream<1x12xsi8, 4>) {
 
 // -----
 
-func.func @thresholding_input_fold(%in: !dataflow.stream<1x12xsi8, 4>) {
-  %o = dataflow.thresholding %in PE 6 {thresholds = dense<0> : tensor<1x1xi8>} : !dataflow.stream<1x12xsi8, 4> -> !dataflow.stream<1x12x!quant.bipolar, 6>
-  func.return
-}
-// CHECK: error: 'dataflow.thresholding' input stream fold (4) does not match PE (6): set PE to 4 or insert a data width converter (dataflow.dwc) before this layer
-
-// -----
-
 func.func @thresholding_shape(%in: !dataflow.stream<1x12xsi8, 4>) {
   %o = dataflow.thresholding %in PE 4 {thresholds = dense<0> : tensor<1x1xi8>} : !dataflow.stream<1x12xsi8, 4> -> !dataflow.stream<1x8x!quant.bipolar, 4>
   func.return
@@ -357,14 +341,6 @@ func.func @k_too_large(%in: !dataflow.stream<1x10xsi8, 5>) {
 
 // -----
 
-func.func @label_input_fold(%in: !dataflow.stream<1x10xsi8, 5>) {
-  %o = dataflow.label_select %in K 1 PE 2 : !dataflow.stream<1x10xsi8, 5> -> !dataflow.stream<1x1xui32, 1>
-  func.return
-}
-// CHECK: error: 'dataflow.label_select' input stream fold (5) does not match PE (2): set PE to 5 or insert a data width converter (dataflow.dwc) before this layer
-
-// -----
-
 func.func @label_output_k(%in: !dataflow.stream<1x10xsi8, 5>) {
   %o = dataflow.label_select %in K 3 PE 5 : !dataflow.stream<1x10xsi8, 5> -> !dataflow.stream<1x1xui32, 1>
   func.return
@@ -386,3 +362,124 @@ func.func @label_output_type(%in: !dataflow.stream<1x10xsi8, 5>) {
   func.return
 }
 // CHECK: error: 'dataflow.label_select' output element type ui2 cannot hold label indices 0..9: use an integer type such as i32 or ui4
+
+// -----
+
+// === the input quantizer: thresholding on f32
+
+func.func @float_input_integer_thresholds(%in: !dataflow.stream<1x8xf32, 2>) {
+  %o = dataflow.thresholding %in PE 2 {thresholds = dense<0> : tensor<1x1xi32>} : !dataflow.stream<1x8xf32, 2> -> !dataflow.stream<1x8x!quant.bipolar, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.thresholding' thresholds of a f32 input must be f32, got i32: x >= T compares in the input's float type
+
+// -----
+
+func.func @float_thresholds_nan(%in: !dataflow.stream<1x8xf32, 2>) {
+  %o = dataflow.thresholding %in PE 2 {thresholds = dense<"0x0000C07F"> : tensor<1x1xf32>} : !dataflow.stream<1x8xf32, 2> -> !dataflow.stream<1x8x!quant.bipolar, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.thresholding' thresholds must not be NaN
+
+// -----
+
+func.func @float_thresholds_order(%in: !dataflow.stream<1x8xf32, 2>) {
+  %o = dataflow.thresholding %in PE 2 {thresholds = dense<[[0.5, -0.5]]> : tensor<1x2xf32>} : !dataflow.stream<1x8xf32, 2> -> !dataflow.stream<1x8xui2, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.thresholding' thresholds row 0 is not ascending (T[0, 0] = 0.5 > T[0, 1] = -0.5): sort each row
+
+// -----
+
+// === layer names
+
+func.func @name_not_identifier(%in: !dataflow.stream<1x10xsi8, 5>) {
+  %o = dataflow.label_select %in K 1 PE 5 {name = "top-1"} : !dataflow.stream<1x10xsi8, 5> -> !dataflow.stream<1x1xui32, 1>
+  func.return
+}
+// CHECK: error: 'dataflow.label_select' name "top-1" must be an identifier ([A-Za-z_][A-Za-z0-9_]*): it names the layer in C++ and in folding configs
+
+// -----
+
+func.func @duplicate_names(%x: tensor<1x4xsi4>) -> tensor<1x4x!quant.bipolar> {
+  %y = dataflow.accelerator @acc(%x) : (tensor<1x4xsi4>) -> tensor<1x4x!quant.bipolar> {
+  ^bb0(%s: !dataflow.stream<1x4xsi4, 1>):
+    %a = dataflow.thresholding %s PE 1 {name = "act", thresholds = dense<0> : tensor<1x1xi8>} : !dataflow.stream<1x4xsi4, 1> -> !dataflow.stream<1x4xui1, 1>
+    %b = dataflow.thresholding %a PE 1 {name = "act", thresholds = dense<1> : tensor<1x1xi8>} : !dataflow.stream<1x4xui1, 1> -> !dataflow.stream<1x4x!quant.bipolar, 1>
+    dataflow.yield %b : !dataflow.stream<1x4x!quant.bipolar, 1>
+  }
+  func.return %y : tensor<1x4x!quant.bipolar>
+}
+// CHECK: error: 'dataflow.accelerator' @acc has two layers named "act": layer names must be unique (they key folding configs and name the C++ objects)
+
+// -----
+
+// === dwc
+
+func.func @dwc_shape(%in: !dataflow.stream<1x8xsi4, 2>) {
+  %o = dataflow.dwc %in : !dataflow.stream<1x8xsi4, 2> -> !dataflow.stream<1x4xsi4, 4>
+  func.return
+}
+// CHECK: error: 'dataflow.dwc' output shape [1, 4] must equal the input shape [1, 8]: a converter only re-packs words
+
+// -----
+
+func.func @dwc_element(%in: !dataflow.stream<1x8xsi4, 2>) {
+  %o = dataflow.dwc %in : !dataflow.stream<1x8xsi4, 2> -> !dataflow.stream<1x8xui4, 4>
+  func.return
+}
+// CHECK: error: 'dataflow.dwc' output element type ui4 must equal the input element type si4: a converter only re-packs words
+
+// -----
+
+func.func @dwc_same_fold(%in: !dataflow.stream<1x8xsi4, 2>) {
+  %o = dataflow.dwc %in : !dataflow.stream<1x8xsi4, 2> -> !dataflow.stream<1x8xsi4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.dwc' input and output fold are both 2: the converter does nothing, remove it
+
+// -----
+
+func.func @dwc_not_multiples(%in: !dataflow.stream<1x784x!quant.bipolar, 16>) {
+  %o = dataflow.dwc %in : !dataflow.stream<1x784x!quant.bipolar, 16> -> !dataflow.stream<1x784x!quant.bipolar, 49>
+  func.return
+}
+// CHECK: error: 'dataflow.dwc' folds 16 and 49 are not multiples of each other: convert through their least common multiple with two converters
+
+// -----
+
+func.func @dwc_fold_divides(%in: !dataflow.stream<1x10xsi4, 2>) {
+  %o = dataflow.dwc %in : !dataflow.stream<1x10xsi4, 2> -> !dataflow.stream<1x10xsi4, 4>
+  func.return
+}
+// CHECK: error: '!dataflow.stream' fold (4) must be >= 1 and divide the innermost dimension (10): choose among 1, 2, 5, 10
+
+// -----
+
+// === boundary ops
+
+func.func @to_stream_type(%x: tensor<1x8xsi4>) {
+  %s = dataflow.to_stream %x : tensor<1x8xsi4> -> !dataflow.stream<1x8xui4, 1>
+  func.return
+}
+// CHECK: error: 'dataflow.to_stream' stream !dataflow.stream<1x8xui4, 1> and tensor tensor<1x8xsi4> must have the same shape and element type
+
+// -----
+
+func.func @from_stream_shape(%s: !dataflow.stream<1x8xsi4, 2>) {
+  %x = dataflow.from_stream %s : !dataflow.stream<1x8xsi4, 2> -> tensor<8xsi4>
+  func.return
+}
+// CHECK: error: 'dataflow.from_stream' stream !dataflow.stream<1x8xsi4, 2> and tensor tensor<8xsi4> must have the same shape and element type
+
+// -----
+
+func.func @boundary_inside(%x: tensor<1x4xsi4>) -> tensor<1x4xsi4> {
+  %y = dataflow.accelerator @acc(%x) : (tensor<1x4xsi4>) -> tensor<1x4xsi4> {
+  ^bb0(%s: !dataflow.stream<1x4xsi4, 1>):
+    %t = dataflow.from_stream %s : !dataflow.stream<1x4xsi4, 1> -> tensor<1x4xsi4>
+    dataflow.yield %s : !dataflow.stream<1x4xsi4, 1>
+  }
+  func.return %y : tensor<1x4xsi4>
+}
+// CHECK: error: 'dataflow.from_stream' cannot be inside a 'dataflow.accelerator': the accelerator's operands and results are its tensor boundary

@@ -75,3 +75,28 @@ func.func @two_streams(%p: tensor<1x2x2x4xui2>, %q: tensor<1x6xsi8>) -> (tensor<
   }
   func.return %r#0, %r#1 : tensor<1x2x2x2xui2>, tensor<1x6xsi8>
 }
+
+// The converted form before partitioning: boundary ops around named layers,
+// the input quantizer on f32, a width converter, and a fold mismatch (%m has
+// fold 1, "act" reads 2), which verifies until dataflow-insert-dwc legalizes it.
+// CHECK-LABEL: func.func @boundaries
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x8xf32>)
+// CHECK-NEXT: %[[S:.*]] = dataflow.to_stream %[[X]] : tensor<1x8xf32> -> !dataflow.stream<1x8xf32, 2>
+// CHECK-NEXT: %[[Q:.*]] = dataflow.thresholding %[[S]] PE 2 {name = "quant_in", thresholds = dense<{{\[\[}}-5.000000e-01, 0.000000e+00, 5.000000e-01]]> : tensor<1x3xf32>, out_bias = -2 : i64} : !dataflow.stream<1x8xf32, 2> -> !dataflow.stream<1x8xsi2, 2>
+// CHECK-NEXT: %[[W:.*]] = dataflow.dwc %[[Q]] {name = "fc0_dwc"} : !dataflow.stream<1x8xsi2, 2> -> !dataflow.stream<1x8xsi2, 4>
+// CHECK-NEXT: %[[M:.*]] = dataflow.mvau %[[W]] MW 8 MH 4 SIMD 4 PE 1 {name = "fc0", weights = dense<1> : tensor<8x4xsi2>} : !dataflow.stream<1x8xsi2, 4> -> !dataflow.stream<1x4xsi5, 1>
+// CHECK-NEXT: %[[T:.*]] = dataflow.thresholding %[[M]] PE 2 {name = "act", thresholds = dense<0> : tensor<1x1xi32>} : !dataflow.stream<1x4xsi5, 1> -> !dataflow.stream<1x4xui1, 2>
+// CHECK-NEXT: %[[Y:.*]] = dataflow.from_stream %[[T]] : !dataflow.stream<1x4xui1, 2> -> tensor<1x4xui1>
+// CHECK-NEXT: func.return %[[Y]] : tensor<1x4xui1>
+func.func @boundaries(%x: tensor<1x8xf32>) -> tensor<1x4xui1> {
+  %s = dataflow.to_stream %x : tensor<1x8xf32> -> !dataflow.stream<1x8xf32, 2>
+  %q = dataflow.thresholding %s PE 2 {name = "quant_in", thresholds = dense<[[-0.5, 0.0, 0.5]]> : tensor<1x3xf32>, out_bias = -2}
+      : !dataflow.stream<1x8xf32, 2> -> !dataflow.stream<1x8xsi2, 2>
+  %w = dataflow.dwc %q {name = "fc0_dwc"} : !dataflow.stream<1x8xsi2, 2> -> !dataflow.stream<1x8xsi2, 4>
+  %m = dataflow.mvau %w MW 8 MH 4 SIMD 4 PE 1 {name = "fc0", weights = dense<1> : tensor<8x4xsi2>}
+      : !dataflow.stream<1x8xsi2, 4> -> !dataflow.stream<1x4xsi5, 1>
+  %t = dataflow.thresholding %m PE 2 {name = "act", thresholds = dense<0> : tensor<1x1xi32>}
+      : !dataflow.stream<1x4xsi5, 1> -> !dataflow.stream<1x4xui1, 2>
+  %y = dataflow.from_stream %t : !dataflow.stream<1x4xui1, 2> -> tensor<1x4xui1>
+  func.return %y : tensor<1x4xui1>
+}

@@ -1,0 +1,329 @@
+"""convert-quant-to-dataflow: turn the integer form's streamable ops into dataflow layers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseIntOrFPElementsAttr,
+    FileLineColLoc,
+    Float32Type,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import PassFailedException, VerifyException
+
+from qnn_mlir.dialects import dataflow, quant
+from qnn_mlir.dialects.datatypes import BipolarType, element_range
+from qnn_mlir.ir_constants import constant_array, dense_attr
+
+PASS_NAME = "convert-quant-to-dataflow"
+
+
+# ---------------------------------------------------------------------------
+# What can stream, and why not
+# ---------------------------------------------------------------------------
+
+
+def _element(value: SSAValue) -> Attribute:
+    return quant.tensor_type(value).element_type
+
+
+def _is_integer(value: SSAValue) -> bool:
+    return element_range(_element(value)) is not None
+
+
+def _constant(value: SSAValue) -> DenseIntOrFPElementsAttr | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, DenseIntOrFPElementsAttr):
+        return owner.value
+    return None
+
+
+def _matrix_reason(op: quant.MatMulOp | quant.XnorPopcountOp) -> str | None:
+    weights = _constant(op.rhs)
+    if weights is None:
+        return "its weights are not a constant: an MVAU keeps its weights in on-chip memory"
+    if not _is_integer(op.lhs) or not _is_integer(op.result):
+        return (f"it computes in float ({_element(op.lhs)} x {weights.get_element_type()}): run "
+                "quant-to-integer first; the accelerator streams integers")
+    if len(quant.shape_of(op.lhs)) < 2:
+        return "its input has no batch dimension (rank 1)"
+    if isinstance(op, quant.MatMulOp) and weights.get_element_type() == IntegerType(1):
+        return ("its weights are i1, which the dataflow dialect reads as bipolar bits: give the "
+                "matmul ui1 weights for {0, 1} values, or use quant.xnor_popcount")
+    if isinstance(op, quant.MatMulOp) and not isinstance(weights.get_element_type(), IntegerType):
+        return f"its weights are {weights.get_element_type()}, not integers"
+    return None
+
+
+def _activation_reason(op: quant.MultiThresholdOp) -> str | None:
+    """Why the multithreshold's out_scale/out_bias is not a hardware activation, or None."""
+    scale, bias = op.out_scale.value.data, op.out_bias.value.data
+    steps = quant.shape_of(op.thresholds)[1]
+    if isinstance(_element(op.output), BipolarType):
+        if (scale, bias, steps) != (2.0, -1.0, 1):
+            return (f"a bipolar result needs one threshold, out_scale 2 and out_bias -1; got "
+                    f"{steps}, {scale} and {bias}")
+        return None
+    if scale != 1.0 or bias != int(bias):
+        return (f"out_scale {scale} and out_bias {bias}: the hardware computes count + out_bias "
+                "with an integer out_bias; move the scale to the host (streamline)")
+    return None
+
+
+def _thresholds_reason(op: quant.MultiThresholdOp) -> str | None:
+    thresholds = _constant(op.thresholds)
+    rank = len(quant.shape_of(op.input))
+    if quant.channel_axis(op.data_layout.data, rank) != rank - 1:
+        return ("its channels are not the innermost dimension (data_layout NCHW): streams "
+                "carry channels innermost; run lower-conv for NHWC")
+    if thresholds is None:
+        return "its thresholds are not a constant"
+    if not _is_integer(op.output):
+        return f"its result is {_element(op.output)}: a layer outputs integers or bipolar values"
+    t_type, x_type = thresholds.get_element_type(), _element(op.input)
+    if isinstance(x_type, AnyFloat):
+        if not (isinstance(x_type, Float32Type) and isinstance(t_type, Float32Type)):
+            return f"a float input quantizer needs f32 input and thresholds, got {x_type}, {t_type}"
+        if np.isnan(constant_array(op.thresholds)).any():  # type: ignore[arg-type]
+            return "its thresholds contain NaN"
+    elif not isinstance(t_type, IntegerType):
+        return (f"its input is {x_type} but its thresholds are {t_type}: round them with ceil "
+                "(streamline)")
+    return _activation_reason(op)
+
+
+def _topk_reason(op: quant.TopKOp) -> str | None:
+    rank = len(quant.shape_of(op.input))
+    if op.axis.value.data % rank != rank - 1:
+        return "it selects along an outer axis; label_select works on the innermost one"
+    if not op.largest.value.data:
+        return "it selects the smallest values; label_select selects the largest"
+    if op.values.uses:
+        return "its values are used; label_select returns the indices only"
+    if not _is_integer(op.input):
+        return f"its scores are {_element(op.input)}, not integers"
+    return None
+
+
+def unconvertible_reason(op: Operation) -> str | None:
+    """Why this pass leaves `op` on the host; None if it converts it (or it is not quant)."""
+    if isinstance(op, quant.MatMulOp | quant.XnorPopcountOp):
+        return _matrix_reason(op)
+    if isinstance(op, quant.MultiThresholdOp):
+        return _thresholds_reason(op)
+    if isinstance(op, quant.TopKOp):
+        return _topk_reason(op)
+    return None
+
+
+def host_reason(op: Operation) -> str:
+    """A sentence saying why `op` is host code rather than a streaming layer."""
+    reason = unconvertible_reason(op)
+    if reason is not None:
+        return reason
+    if any(isinstance(r.type, TensorType) and isinstance(r.type.element_type, AnyFloat)
+           for r in op.results):
+        return "it computes in float; float compute stays on the host"
+    return f"no streaming layer implements '{op.name}'"
+
+
+def location_text(op: Operation) -> str:
+    """`file:line:col` of a parsed op, else its name: where a diagnostic points."""
+    loc = op.location
+    if isinstance(loc, FileLineColLoc):
+        return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+    return f"'{op.name}'"
+
+
+# ---------------------------------------------------------------------------
+# Building the layers
+# ---------------------------------------------------------------------------
+
+
+class LayerNamer:
+    """Readable, unique layer names from SSA name hints (`%fc0` -> "fc0")."""
+
+    def __init__(self, module: ModuleOp):
+        self.used = {op.layer_name.data for op in module.walk()
+                     if isinstance(op, dataflow.StreamLayerOp) and op.layer_name is not None}
+
+    def name(self, hint: str | None, kind: str) -> StringAttr:
+        """The hint made an identifier, or `<kind>_<n>`, made unique with a suffix."""
+        base = re.sub(r"[^A-Za-z0-9_]", "_", hint or "")
+        if base[:1].isdigit():
+            base = f"{kind}_{base}"
+        numbered = not base
+        base = base or kind
+        candidate, index = (f"{base}_0" if numbered else base), 0
+        while candidate in self.used:
+            index += 1
+            candidate = f"{base}_{index}"
+        self.used.add(candidate)
+        return StringAttr(candidate)
+
+
+def _input_stream(value: SSAValue, consumer: Operation) -> SSAValue:
+    """The stream a converted op reads: its producer layer's own stream if it is the only
+    reader, else a new `dataflow.to_stream` of the tensor."""
+    owner = value.owner
+    if isinstance(owner, dataflow.FromStreamOp) and value.has_one_use():
+        return owner.input
+    tensor = quant.tensor_type(value)
+    to_stream = dataflow.ToStreamOp.create(
+        operands=[value],
+        result_types=[dataflow.StreamType(tensor.element_type, tensor.get_shape(), 1)],
+    )
+    to_stream.location = consumer.location
+    if value.name_hint:
+        to_stream.output.name_hint = f"{value.name_hint}_stream"
+    Rewriter.insert_op(to_stream, InsertPoint.before(consumer))
+    return to_stream.output
+
+
+def _thresholds_attr(op: quant.MultiThresholdOp) -> DenseIntOrFPElementsAttr:
+    """The thresholds, each row sorted ascending (the count does not depend on the order)."""
+    attr = _constant(op.thresholds)
+    values = constant_array(op.thresholds)
+    assert attr is not None and values is not None
+    ordered = np.sort(values, axis=1)
+    if np.array_equal(ordered, values):
+        return attr
+    return dense_attr(ordered, attr.get_element_type())
+
+
+def _activation_props(op: quant.MultiThresholdOp) -> dict[str, Attribute]:
+    props: dict[str, Attribute] = {"thresholds": _thresholds_attr(op)}
+    bias = 0 if isinstance(_element(op.output), BipolarType) else int(op.out_bias.value.data)
+    if bias:
+        props["out_bias"] = IntegerAttr(bias, i64)
+    return props
+
+
+def _replace_with_layer(
+    first: Operation, last_result: SSAValue, layer_cls: type[dataflow.StreamLayerOp],
+    source: SSAValue, props: dict[str, Attribute], erased: list[Operation],
+) -> None:
+    """Insert `layer_cls` reading `source` before `first`; its from_stream replaces
+    `last_result`; the ops in `erased` go (users first)."""
+    tensor = quant.tensor_type(last_result)
+    layer = layer_cls.create(
+        operands=[_input_stream(source, first)],
+        result_types=[dataflow.StreamType(tensor.element_type, tensor.get_shape(), 1)],
+        properties=props,
+    )
+    try:
+        layer.verify()
+    except VerifyException as error:
+        raise PassFailedException(
+            f"{PASS_NAME}: cannot convert '{first.name}' at {location_text(first)}: {error}"
+        ) from error
+    layer.output.name_hint = layer.layer_name.data  # type: ignore[union-attr]
+    from_stream = dataflow.FromStreamOp.create(operands=[layer.output], result_types=[tensor])
+    layer.location = from_stream.location = first.location  # diagnostics point at the source
+    Rewriter.insert_op([layer, from_stream], InsertPoint.before(first))
+    last_result.replace_all_uses_with(from_stream.output)
+    for op in erased:
+        operands = list(op.operands)
+        Rewriter.erase_op(op)
+        for operand in operands:  # weights and thresholds now live in the layer
+            if isinstance(operand.owner, arith.ConstantOp) and not operand.uses:
+                Rewriter.erase_op(operand.owner)
+
+
+def _fusable_activation(op: Operation) -> quant.MultiThresholdOp | None:
+    """The multithreshold that is the only user of the accumulator, if it can be absorbed."""
+    uses = list(op.results[0].uses)
+    if len(uses) != 1:
+        return None
+    user = uses[0].operation
+    if isinstance(user, quant.MultiThresholdOp) and uses[0].index == 0:
+        if _thresholds_reason(user) is None:
+            return user
+    return None
+
+
+def _convert_matrix(op: quant.MatMulOp | quant.XnorPopcountOp, namer: LayerNamer) -> None:
+    weights = _constant(op.rhs)
+    assert weights is not None
+    mw, mh = quant.shape_of(op.rhs)
+    activation = _fusable_activation(op)
+    hint = op.result.name_hint or (activation.output.name_hint if activation else None)
+    props: dict[str, Attribute] = {
+        "name": namer.name(hint, "mvau"),
+        "MW": IntegerAttr(mw, i64), "MH": IntegerAttr(mh, i64),
+        "SIMD": IntegerAttr(1, i64), "PE": IntegerAttr(1, i64), "weights": weights,
+    }
+    if isinstance(op, quant.XnorPopcountOp):
+        props["xnor"] = UnitAttr()
+    if activation is None:
+        _replace_with_layer(op, op.result, dataflow.MVAUOp, op.lhs, props, [op])
+        return
+    props.update(_activation_props(activation))
+    _replace_with_layer(op, activation.output, dataflow.MVAUOp, op.lhs, props,
+                        [activation, op])
+
+
+def _convert(op: Operation, namer: LayerNamer) -> None:
+    if unconvertible_reason(op) is not None:
+        return
+    if isinstance(op, quant.MatMulOp | quant.XnorPopcountOp):
+        _convert_matrix(op, namer)
+    elif isinstance(op, quant.MultiThresholdOp):
+        props = {"name": namer.name(op.output.name_hint, "thresholding"),
+                 "PE": IntegerAttr(1, i64), **_activation_props(op)}
+        _replace_with_layer(op, op.output, dataflow.ThresholdingOp, op.input, props, [op])
+    elif isinstance(op, quant.TopKOp):
+        props = {"name": namer.name(op.indices.name_hint, "label_select"),
+                 "K": op.k, "PE": IntegerAttr(1, i64)}
+        _replace_with_layer(op, op.indices, dataflow.LabelSelectOp, op.input, props, [op])
+
+
+@dataclass(frozen=True)
+class ConvertQuantToDataflow(ModulePass):
+    """Turn the integer form's streamable ops into dataflow layers, unfolded (PE = SIMD = 1).
+
+    - `quant.xnor_popcount` or an integer `quant.matmul` with constant weights
+      becomes a `dataflow.mvau` (xnor mode for the popcount). A
+      `quant.multithreshold` that is the accumulator's only user is absorbed
+      as its activation; otherwise the MVAU outputs the accumulator.
+    - Any other `quant.multithreshold` with channels innermost and constant
+      thresholds becomes a `dataflow.thresholding`: f32 thresholds on an f32
+      input (the input quantizer), integer ones on an integer input.
+    - `quant.topk` (largest, innermost axis, integer scores, only the indices
+      used) becomes a `dataflow.label_select` with i64 indices.
+
+    Each layer reads through `dataflow.to_stream` and writes through
+    `dataflow.from_stream`; between two converted layers the pair is fused, so
+    consecutive layers are connected by a stream and the function still
+    verifies and computes the same values. Layers are named after the quant
+    op's SSA name (sanitized to an identifier, made unique). Ops that cannot
+    stream stay unchanged; `dataflow-partition` reports why. No options.
+    """
+
+    name = "convert-quant-to-dataflow"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        namer = LayerNamer(op)
+        for function in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
+            for block in function.body.blocks:
+                for candidate in list(block.ops):
+                    if candidate.parent is not None:  # not erased by a fusion
+                        _convert(candidate, namer)
+                for dead in [o for o in block.ops if isinstance(o, dataflow.FromStreamOp)
+                             and not o.output.uses]:
+                    Rewriter.erase_op(dead)

@@ -1,0 +1,191 @@
+"""dataflow-partition: outline each function's longest layer chain into one accelerator."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.utils.exceptions import PassFailedException
+
+from qnn_mlir.dialects import dataflow
+from qnn_mlir.passes.convert_quant_to_dataflow import host_reason, location_text
+
+PASS_NAME = "dataflow-partition"
+
+Chain = list[dataflow.StreamLayerOp]
+
+
+def _chains(block: Block) -> list[Chain]:
+    """The layers of `block` grouped by stream connections, each in block order."""
+    layers = [op for op in block.ops if isinstance(op, dataflow.StreamLayerOp)]
+    root = {op: op for op in layers}
+
+    def find(op: dataflow.StreamLayerOp) -> dataflow.StreamLayerOp:
+        while root[op] is not op:
+            root[op] = root[root[op]]
+            op = root[op]
+        return op
+
+    for op in layers:
+        producer = op.input.owner
+        if isinstance(producer, dataflow.StreamLayerOp) and producer in root:
+            root[find(op)] = find(producer)
+    groups: dict[dataflow.StreamLayerOp, Chain] = {}
+    for op in layers:
+        groups.setdefault(find(op), []).append(op)
+    return list(groups.values())
+
+
+def _boundary(chain: Chain) -> tuple[list[dataflow.ToStreamOp], list[SSAValue]] | str:
+    """The chain's input boundary ops and output streams, or why it cannot be outlined."""
+    members = set(chain)
+    inputs: list[dataflow.ToStreamOp] = []
+    outputs: list[SSAValue] = []
+    for layer in chain:
+        producer = layer.input.owner
+        if producer not in members:
+            if not isinstance(producer, dataflow.ToStreamOp):
+                return "its input stream is not a dataflow.to_stream of a host tensor"
+            if producer not in inputs:
+                inputs.append(producer)
+        outside = [use.operation for use in layer.output.uses if use.operation not in members]
+        if any(not isinstance(user, dataflow.FromStreamOp) for user in outside):
+            return "one of its streams is used by a host op without a dataflow.from_stream"
+        if outside:
+            outputs.append(layer.output)
+    return inputs, outputs
+
+
+def _outline(chain: Chain, inputs: list[dataflow.ToStreamOp], outputs: list[SSAValue],
+             name: str) -> dataflow.AcceleratorOp:
+    """Move the chain into a new accelerator placed where its first layer was."""
+    body = Block(arg_types=[boundary.output.type for boundary in inputs])
+    result_types = [
+        TensorType(stream.type.element_type, stream.type.get_shape())  # type: ignore[attr-defined]
+        for stream in outputs
+    ]
+    accelerator = dataflow.AcceleratorOp.create(
+        operands=[boundary.input for boundary in inputs], result_types=result_types,
+        properties={"sym_name": StringAttr(name)}, regions=[Region(body)],
+    )
+    Rewriter.insert_op(accelerator, InsertPoint.before(chain[0]))
+    members = set(chain)
+    for layer in chain:
+        layer.detach()
+        body.add_op(layer)
+    for arg, boundary in zip(body.args, inputs, strict=True):
+        arg.name_hint = boundary.output.name_hint
+        boundary.output.replace_uses_with_if(arg, lambda use: use.operation in members)
+        if not boundary.output.uses:
+            Rewriter.erase_op(boundary)
+    body.add_op(dataflow.YieldOp.create(operands=outputs))
+    for result, stream in zip(accelerator.outputs, outputs, strict=True):
+        for use in list(stream.uses):
+            if isinstance(use.operation, dataflow.FromStreamOp):
+                result.name_hint = result.name_hint or use.operation.output.name_hint
+                use.operation.output.replace_all_uses_with(result)
+                Rewriter.erase_op(use.operation)
+    return accelerator
+
+
+def _names(chain: Chain) -> str:
+    return ", ".join(op.layer_name.data if op.layer_name else op.name for op in chain)
+
+
+def _report(function: func.FuncOp, accelerator: dataflow.AcceleratorOp | None,
+            chain: Chain, reasons: dict[Operation, str]) -> list[str]:
+    """One remark per op left on the host, and a summary, as `file:line:col: remark: ...`."""
+    block = function.body.block
+    position = block.get_operation_index(accelerator) if accelerator else None
+    remarks = []
+    for op in block.ops:
+        if op is accelerator or isinstance(
+                op, arith.ConstantOp | func.ReturnOp | dataflow.ToStreamOp
+                | dataflow.FromStreamOp):
+            continue
+        side = ""
+        if position is not None:
+            side = " (before" if block.get_operation_index(op) < position else " (after"
+            side += " the accelerator)"
+        label = f" \"{op.layer_name.data}\"" if isinstance(
+            op, dataflow.StreamLayerOp) and op.layer_name else ""
+        reason = reasons.get(op) or host_reason(op)
+        remarks.append(f"{location_text(op)}: remark: '{op.name}'{label} stays on the host"
+                       f"{side}: {reason}")
+    where = location_text(function)
+    if accelerator is None:
+        remarks.append(f"{where}: remark: @{function.sym_name.data} has no chain of "
+                       "streaming layers to outline: run convert-quant-to-dataflow first")
+    else:
+        remarks.append(f"{where}: remark: @{accelerator.sym_name.data} holds {len(chain)} "
+                       f"layer(s): {_names(chain)}; {len(remarks)} op(s) stay on the host")
+    return remarks
+
+
+@dataclass(frozen=True)
+class DataflowPartition(ModulePass):
+    """Outline each function's longest chain of streaming layers into one dataflow.accelerator.
+
+    A chain is a set of layers connected by streams (as convert-quant-to-dataflow
+    leaves them). The longest one that starts at `dataflow.to_stream`s and ends
+    at `dataflow.from_stream`s moves into a `dataflow.accelerator` placed where
+    its first layer was: the boundary ops' tensors become the accelerator's
+    operands and results, their streams its block arguments and yielded
+    values. Host ops stay before and after it; so do the layers of any shorter
+    chain (one accelerator per function).
+
+    Options:
+      top     name of the accelerator, a C identifier (default: `<function>_accel`)
+      report  print one remark per op that stays on the host, with the reason,
+              to stderr (`file:line:col: remark: ...`), and a summary per function
+    """
+
+    name = "dataflow-partition"
+    top: str = ""
+    report: bool = False
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        functions = [f for f in op.walk() if isinstance(f, func.FuncOp)]
+        if self.top and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top):
+            raise PassFailedException(
+                f"{PASS_NAME}: top '{self.top}' must be a C identifier: it names the HLS top "
+                "function")
+        remarks: list[str] = []
+        for function in functions:
+            name = self.top or re.sub(r"\W", "_", function.sym_name.data) + "_accel"
+            if self.top and len(functions) > 1:
+                name = f"{self.top}_{function.sym_name.data}"
+            remarks += self._partition(function, name)
+        if self.report:
+            print("\n".join(remarks), file=sys.stderr)
+
+    def _partition(self, function: func.FuncOp, name: str) -> list[str]:
+        block = function.body.block
+        reasons: dict[Operation, str] = {}
+        outlinable: list[tuple[Chain, list[dataflow.ToStreamOp], list[SSAValue]]] = []
+        for chain in _chains(block):
+            boundary = _boundary(chain)
+            if isinstance(boundary, str):
+                reasons.update(dict.fromkeys(
+                    chain, f"its chain ({_names(chain)}) cannot be outlined: {boundary}"))
+            else:
+                outlinable.append((chain, *boundary))
+        if not outlinable:
+            return _report(function, None, [], reasons) if self.report else []
+        # The longest chain; the first one in the block among equals.
+        best = max(outlinable, key=lambda candidate: len(candidate[0]))
+        for other, _, _ in outlinable:
+            if other is not best[0]:
+                reasons.update(dict.fromkeys(other, (
+                    f"it belongs to a separate chain of {len(other)} layer(s) "
+                    f"({_names(other)}); only the longest ({len(best[0])} layer(s)) becomes "
+                    "the accelerator")))
+        accelerator = _outline(*best, name)
+        return _report(function, accelerator, best[0], reasons) if self.report else []

@@ -1,0 +1,87 @@
+// RUN: qnn-opt %s -p dataflow-partition | filecheck %s
+// RUN: qnn-opt %s -p 'dataflow-partition{report=true}' 2>&1 >/dev/null | filecheck %s --check-prefix=REPORT
+// RUN: qnn-opt %s -p 'dataflow-partition{top=tfc}' | filecheck %s --check-prefix=TOP
+
+// dataflow-partition: the longest chain of layers moves into one accelerator;
+// its to_stream/from_stream boundaries become the accelerator's operands and
+// results; host ops stay before and after. The input is what
+// convert-quant-to-dataflow leaves.
+
+// A TFC-shaped network: float prologue, input quantizer, two MVAUs, float epilogue.
+// CHECK-LABEL: func.func @tfc
+// CHECK-SAME: (%[[IN:[^:]*]]: tensor<1x1x2x4xf32>)
+// CHECK-NEXT: %[[FLAT:.*]] = quant.reshape %[[IN]]
+// CHECK-NEXT: %[[ACC:.*]] = dataflow.accelerator @tfc_accel(%[[FLAT]]) : (tensor<1x8xf32>) -> tensor<1x2xui3> {
+// CHECK-NEXT: ^{{.*}}(%[[S:.*]]: !dataflow.stream<1x8xf32, 1>):
+// CHECK-NEXT: %[[Q:.*]] = dataflow.thresholding %[[S]] PE 1 {name = "quant_in"
+// CHECK-NEXT: %[[H:.*]] = dataflow.mvau %[[Q]] MW 8 MH 4 SIMD 1 PE 1 {name = "fc0"
+// CHECK-NEXT: %[[O:.*]] = dataflow.mvau %[[H]] MW 4 MH 2 SIMD 1 PE 1 {name = "fc1"
+// CHECK-NEXT: dataflow.yield %[[O]] : !dataflow.stream<1x2xui3, 1>
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[C:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT: %[[Y:.*]] = quant.mul %[[ACC]], %[[C]] : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
+// CHECK-NEXT: func.return %[[Y]] : tensor<1x2xf32>
+// REPORT: dataflow-partition.mlir:[[# @LINE + 2]]:3: remark: 'quant.reshape' stays on the host (before the accelerator): it computes in float; float compute stays on the host
+func.func @tfc(%input: tensor<1x1x2x4xf32>) -> tensor<1x2xf32> {
+  %flat = quant.reshape %input : (tensor<1x1x2x4xf32>) -> tensor<1x8xf32>
+  %flat_stream = dataflow.to_stream %flat : tensor<1x8xf32> -> !dataflow.stream<1x8xf32, 1>
+  %q = dataflow.thresholding %flat_stream PE 1 {name = "quant_in", thresholds = dense<5.000000e-01> : tensor<1x1xf32>}
+      : !dataflow.stream<1x8xf32, 1> -> !dataflow.stream<1x8x!quant.bipolar, 1>
+  %h = dataflow.mvau %q MW 8 MH 4 SIMD 1 PE 1 {name = "fc0", weights = dense<"0x0100010001010000000101000100000101010101000000000100010100010001"> : tensor<8x4xi1>, xnor, thresholds = dense<[[4], [5], [3], [4]]> : tensor<4x1xsi32>}
+      : !dataflow.stream<1x8x!quant.bipolar, 1> -> !dataflow.stream<1x4x!quant.bipolar, 1>
+  %o = dataflow.mvau %h MW 4 MH 2 SIMD 1 PE 1 {name = "fc1", weights = dense<"0x0100000101010100"> : tensor<4x2xi1>, xnor}
+      : !dataflow.stream<1x4x!quant.bipolar, 1> -> !dataflow.stream<1x2xui3, 1>
+  %scores = dataflow.from_stream %o : !dataflow.stream<1x2xui3, 1> -> tensor<1x2xui3>
+  %c = arith.constant dense<0.5> : tensor<f32>
+  %y = quant.mul %scores, %c : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+// REPORT: dataflow-partition.mlir:[[# @LINE - 3]]:3: remark: 'quant.mul' stays on the host (after the accelerator): it computes in float; float compute stays on the host
+// REPORT: dataflow-partition.mlir:[[# @LINE - 15]]:1: remark: @tfc_accel holds 3 layer(s): quant_in, fc0, fc1; 2 op(s) stay on the host
+// TOP: dataflow.accelerator @tfc_tfc(
+
+// An integer op without a streaming unit splits two chains: the longer one
+// (two layers) is outlined, the other stays with its boundaries, reported. An
+// intermediate stream that the host also reads becomes a second result.
+// CHECK-LABEL: func.func @two_chains
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x4xsi4>)
+// CHECK-NEXT: %[[AT:[^ ]*]], %[[BT:[^ ]*]] = dataflow.accelerator @two_chains_accel(%[[X]]) : (tensor<1x4xsi4>) -> (tensor<1x4xui1>, tensor<1x4x!quant.bipolar>) {
+// CHECK-NEXT: ^{{.*}}(%[[XS:.*]]: !dataflow.stream<1x4xsi4, 1>):
+// CHECK-NEXT: %[[A:.*]] = dataflow.thresholding %[[XS]] PE 1 {name = "a"
+// CHECK-NEXT: %[[B:.*]] = dataflow.thresholding %[[A]] PE 1 {name = "b"
+// CHECK-NEXT: dataflow.yield %[[A]], %[[B]] : !dataflow.stream<1x4xui1, 1>, !dataflow.stream<1x4x!quant.bipolar, 1>
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[SUM:.*]] = quant.add %[[AT]], %[[AT]]
+// CHECK-NEXT: %[[SS:.*]] = dataflow.to_stream %[[SUM]]
+// CHECK-NEXT: %[[C:.*]] = dataflow.thresholding %[[SS]] PE 1 {name = "c"
+// CHECK-NEXT: %[[CT:.*]] = dataflow.from_stream %[[C]]
+// CHECK-NEXT: func.return %[[BT]], %[[CT]]
+func.func @two_chains(%x: tensor<1x4xsi4>) -> (tensor<1x4x!quant.bipolar>, tensor<1x4xui1>) {
+  %xs = dataflow.to_stream %x : tensor<1x4xsi4> -> !dataflow.stream<1x4xsi4, 1>
+  %a = dataflow.thresholding %xs PE 1 {name = "a", thresholds = dense<0> : tensor<1x1xsi32>} : !dataflow.stream<1x4xsi4, 1> -> !dataflow.stream<1x4xui1, 1>
+  %b = dataflow.thresholding %a PE 1 {name = "b", thresholds = dense<1> : tensor<1x1xsi32>} : !dataflow.stream<1x4xui1, 1> -> !dataflow.stream<1x4x!quant.bipolar, 1>
+  %at = dataflow.from_stream %a : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
+  %bt = dataflow.from_stream %b : !dataflow.stream<1x4x!quant.bipolar, 1> -> tensor<1x4x!quant.bipolar>
+  %sum = quant.add %at, %at : (tensor<1x4xui1>, tensor<1x4xui1>) -> tensor<1x4xui2>
+  %ss = dataflow.to_stream %sum : tensor<1x4xui2> -> !dataflow.stream<1x4xui2, 1>
+  %c = dataflow.thresholding %ss PE 1 {name = "c", thresholds = dense<1> : tensor<1x1xsi32>} : !dataflow.stream<1x4xui2, 1> -> !dataflow.stream<1x4xui1, 1>
+  %ct = dataflow.from_stream %c : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
+  func.return %bt, %ct : tensor<1x4x!quant.bipolar>, tensor<1x4xui1>
+}
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: 'quant.add' stays on the host (after the accelerator): no streaming layer implements 'quant.add'
+// REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: 'dataflow.thresholding' "c" stays on the host (after the accelerator): it belongs to a separate chain of 1 layer(s) (c); only the longest (2 layer(s)) becomes the accelerator
+// REPORT: remark: @two_chains_accel holds 2 layer(s): a, b; 2 op(s) stay on the host
+// TOP: dataflow.accelerator @tfc_two_chains(
+
+// Layers reading a function argument directly are not outlined: the
+// accelerator's inputs are host tensors.
+// CHECK-LABEL: func.func @stream_argument
+// CHECK-NEXT: dataflow.thresholding
+// CHECK-NOT: dataflow.accelerator
+func.func @stream_argument(%s: !dataflow.stream<1x4xsi4, 1>) -> tensor<1x4xui1> {
+  %a = dataflow.thresholding %s PE 1 {name = "a", thresholds = dense<0> : tensor<1x1xsi32>} : !dataflow.stream<1x4xsi4, 1> -> !dataflow.stream<1x4xui1, 1>
+  %t = dataflow.from_stream %a : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
+  func.return %t : tensor<1x4xui1>
+}
+// REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: 'dataflow.thresholding' "a" stays on the host: its chain (a) cannot be outlined: its input stream is not a dataflow.to_stream of a host tensor
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:1: remark: @stream_argument has no chain of streaming layers to outline: run convert-quant-to-dataflow first
