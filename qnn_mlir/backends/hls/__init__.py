@@ -1,0 +1,112 @@
+"""The Vitis HLS back end: HLS-form IR -> a C++ project, and its C simulation.
+
+* `to_hls_form(module)`: the module in HLS form; runs `convert-dataflow-to-hls`
+  when the module still holds a `dataflow.accelerator`.
+* `emitter.emit_project(module, board)`: the project's files (printing only).
+* `write_project(files, directory)`: writes them atomically.
+* `csim.CSimModel`: compiles the project with g++ and runs it from numpy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from xdsl.dialects.builtin import ModuleOp
+
+from qnn_mlir.diagnostics import QnnError
+
+
+def has_accelerator(module: ModuleOp) -> bool:
+    """True when the module still holds a dataflow.accelerator (dataflow form)."""
+    from qnn_mlir.dialects.dataflow import AcceleratorOp
+
+    return any(isinstance(op, AcceleratorOp) for op in module.walk())
+
+
+def to_hls_form(module: ModuleOp, stream_depth: int = 2, source: str | None = None
+                ) -> ModuleOp:
+    """A copy of the module in HLS form (the module itself is left unchanged).
+
+    Pass errors become QnnErrors, located at `source` (a file name) if given.
+    """
+    from xdsl.utils.exceptions import DiagnosticException
+
+    from qnn_mlir.dialects import make_context
+    from qnn_mlir.passes.convert_dataflow_to_hls import ConvertDataflowToHLS
+
+    module = module.clone()
+    if has_accelerator(module):
+        try:
+            ConvertDataflowToHLS(stream_depth=stream_depth).apply(make_context(), module)
+        except DiagnosticException as error:
+            where = f"{source}: " if source else ""
+            raise QnnError(f"{where}error: {error}") from error
+    return module
+
+
+def write_project(files: dict[str, str], directory: str) -> None:
+    """Write `files` (relative path -> text) as `directory`, all or nothing.
+
+    The files go to a temporary sibling directory that is then renamed. An
+    existing `directory` is replaced only if an earlier `--to-hls` wrote it
+    (it holds the stamp file) or it is empty; anything else is an error, so a
+    user's directory is never deleted.
+    """
+    from qnn_mlir.backends.hls.emitter import STAMP_FILE
+
+    target = os.path.abspath(directory)
+    if os.path.lexists(target):
+        if not os.path.isdir(target) or (
+                os.listdir(target) and not os.path.exists(os.path.join(target, STAMP_FILE))):
+            raise QnnError(f"{directory}: error: exists and is not an HLS project written by "
+                           "qnn-translate --to-hls; choose another output directory")
+    parent = os.path.dirname(target)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", dir=parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; a project is not
+    except OSError as error:
+        raise QnnError(f"{directory}: error: cannot create the output: {error.strerror}") from error
+    try:
+        for relative, text in files.items():
+            path = os.path.join(staging, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        if os.path.lexists(target):
+            retired = staging + ".old"
+            os.rename(target, retired)
+            os.rename(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(staging, target)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise QnnError(f"{directory}: error: cannot write the project: {error.strerror}") from error
+
+
+def translate_to_hls(input_path: str, directory: str | None, board: str = "pynq-z1") -> None:
+    """`qnn-translate --to-hls`: read IR (`-` for stdin), emit and write the project."""
+    import sys
+
+    from qnn_mlir.backends.hls.emitter import emit_project
+    from qnn_mlir.diagnostics import parse_module_file, parse_module_text
+    from qnn_mlir.dialects import make_context
+
+    if directory is None:
+        raise QnnError("qnn-translate: error: --to-hls writes a directory: give it with -o DIR")
+    if input_path == "-":
+        module = parse_module_text(make_context(), sys.stdin.read(), "<stdin>")
+    else:
+        module = parse_module_file(make_context(), input_path)
+    source = "<stdin>" if input_path == "-" else input_path
+    hls_form = to_hls_form(module, source=source)
+    try:
+        files = emit_project(hls_form, board)
+    except QnnError as error:  # emitter messages start with "error:"; say where
+        raise QnnError(f"{source}: {error}") from error
+    write_project(files, directory)

@@ -1,0 +1,361 @@
+"""The HLS emitter: a module in HLS form -> the files of a Vitis HLS project.
+
+It only prints (docs/dialects/hls.md): every stream, call, pragma and ROM word
+is in the IR that `convert-dataflow-to-hls` produced. Sections, as in
+ScaleHLS' EmitHLSCpp: utilities, emitter state (C++ names), one `emit_*`
+method per hls op, project emission (Jinja2 templates in templates/) and the
+entry point `emit_project`. The output is deterministic: the same module
+gives byte-identical files.
+
+Project layout (`qnn-translate --to-hls in.mlir -o DIR`):
+
+    top.h  top.cpp  params.h    the top function, its ROMs
+    testbench.cpp               batch driver (C ABI for csim.py) and main()
+    run_hls.tcl                 vitis_hls -f run_hls.tcl: csim, csynth, IP export
+    include/qnn/*.h             the project's HLS layer library
+    csim/hls_stream.h           the project's hls::stream, for g++ C simulation only
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import jinja2
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    SymbolRefAttr,
+)
+from xdsl.ir import Operation
+
+from qnn_mlir.backends.hls.packing import word_bytes
+from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.dialects import hls
+
+STAMP_FILE = ".qnn-hls-project"
+"""Marks a directory written by `--to-hls`, which a later run may replace."""
+
+AP_INT_DEFAULT_MAX_W = 1024
+
+# ---------------------------------------------------------------------------
+# Utilities
+# ---------------------------------------------------------------------------
+
+CXX_RESERVED = frozenset("""
+alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t
+char32_t class compl const constexpr const_cast continue decltype default delete do double
+dynamic_cast else enum explicit export extern false float for friend goto if inline int long
+mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public
+register reinterpret_cast return short signed sizeof static static_assert static_cast struct
+switch template this thread_local throw true try typedef typeid typename union unsigned using
+virtual void volatile wchar_t while xor xor_eq main hls qnn ap_int ap_uint std
+""".split())
+"""C++ keywords and the names the generated code already uses."""
+
+
+def sanitize(name: str) -> str:
+    """A C++ identifier from an IR name: invalid characters become '_'."""
+    ident = re.sub(r"\W", "_", name, flags=re.ASCII) or "_"
+    if ident[0].isdigit():
+        ident = "_" + ident
+    if ident in CXX_RESERVED or ident.startswith("__"):
+        ident = "v" + ident
+    return ident
+
+
+def word_type(width: int) -> str:
+    """The C++ type of a `width`-bit word."""
+    return f"ap_uint<{width}>"
+
+
+def word_literal(value: int, width: int) -> str:
+    """One ROM word: an integer literal up to 64 bits, else an ap_uint from a hex string."""
+    digits = f"{value:0{-(-width // 4)}x}"
+    if width <= 64:
+        return f"0x{digits}ULL"
+    return f'{word_type(width)}("0x{digits}", 16)'
+
+
+# ---------------------------------------------------------------------------
+# Emitter state: the C++ name of every port, stream and ROM
+# ---------------------------------------------------------------------------
+
+
+class NameTable:
+    """Unique C++ identifiers, assigned in IR order (so deterministic)."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._names: dict[object, str] = {}
+        self.renames: dict[str, str] = {}
+
+    def add(self, key: object, ir_name: str) -> str:
+        """Name `key` after `ir_name`, sanitized and made unique with a numeric suffix."""
+        base = sanitize(ir_name)
+        name, suffix = base, 1
+        while name in self._taken:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        self._taken.add(name)
+        self._names[key] = name
+        self.renames.setdefault(ir_name, name)
+        return name
+
+    def __getitem__(self, key: object) -> str:
+        return self._names[key]
+
+
+@dataclass(frozen=True)
+class Port:
+    """An AXI-stream port of the top function, as the testbench needs it."""
+
+    name: str
+    width: int
+    frame_words: int
+    is_input: bool
+
+    @property
+    def word_bytes(self) -> int:
+        """Bytes per word in host memory (padded to whole bytes)."""
+        return word_bytes(self.width)
+
+    @property
+    def frame_bytes(self) -> int:
+        """Bytes per frame (image) in host memory."""
+        return self.word_bytes * self.frame_words
+
+
+# ---------------------------------------------------------------------------
+# One emit method per hls op
+# ---------------------------------------------------------------------------
+
+
+class KernelEmitter:
+    """Prints one hls.kernel and the ROMs next to it."""
+
+    INDENT = "  "
+
+    def __init__(self, kernel: hls.KernelOp, roms: list[hls.RomOp]):
+        self.kernel = kernel
+        self.roms = roms
+        self.names = NameTable()
+        for rom in roms:
+            self.names.add(rom.sym_name.data, rom.sym_name.data)
+        self.top_name = self.names.add(kernel, kernel.sym_name.data)
+        for index, arg in enumerate(kernel.body.block.args):
+            fallback = f"in{index}" if index < kernel.num_inputs.value.data else "out"
+            self.names.add(arg, arg.name_hint or fallback)
+        for op in kernel.body.block.ops:
+            if isinstance(op, hls.StreamOp):
+                self.names.add(op.stream, op.stream.name_hint or "stream")
+
+    def ports(self) -> list[Port]:
+        """The ports in signature order, with their words per frame."""
+        frame_words = self.kernel.attributes.get("frame_words")
+        args = self.kernel.body.block.args
+        if not isinstance(frame_words, DenseArrayBase) or len(frame_words) != len(args):
+            raise QnnError(
+                f"error: hls.kernel @{self.kernel.sym_name.data} needs `frame_words = "
+                f"array<i64: ...>` with one entry per port ({len(args)}); "
+                "convert-dataflow-to-hls sets it")
+        return [Port(self.names[arg], arg.type.width.data, words,  # type: ignore[attr-defined]
+                     index < self.kernel.num_inputs.value.data)
+                for index, (arg, words) in enumerate(
+                    zip(args, frame_words.get_values(), strict=True))]
+
+    def signature(self) -> str:
+        """`void tfc(hls::stream<ap_uint<8>> &in0, ...)`."""
+        params = ", ".join(f"hls::stream<{word_type(arg.type.width.data)}> &{self.names[arg]}"
+                           for arg in self.kernel.body.block.args)
+        return f"void {self.top_name}({params})"
+
+    def emit_kernel(self) -> str:
+        """The top function: signature, then each body op in order."""
+        lines = [self.signature() + " {"]
+        previous = None
+        for op in self.kernel.body.block.ops:
+            # A blank line between groups of ops, and before each commented call.
+            if previous is not None and (type(op) is not type(previous)
+                                         or isinstance(op, hls.CallOp)):
+                lines.append("")
+            lines += self.emit_op(op)
+            previous = op
+        while lines[-1] == "":
+            lines.pop()
+        return "\n".join(lines) + "\n}\n"
+
+    def emit_op(self, op: Operation) -> list[str]:
+        """Dispatch to the emit method of the op."""
+        emitters = {
+            hls.PragmaOp: self.emit_pragma,
+            hls.StreamOp: self.emit_stream,
+            hls.CallOp: self.emit_call,
+            hls.ReturnOp: self.emit_return,
+        }
+        emit = emitters.get(type(op))
+        if emit is None:
+            raise QnnError(f"error: '{op.name}' cannot appear in an hls.kernel body")
+        return emit(op)
+
+    def emit_pragma(self, op: hls.PragmaOp) -> list[str]:
+        """`#pragma HLS <text>`, with port/variable names mapped to their C++ names."""
+        text = re.sub(r"\b(port|variable)=(\S+)",
+                      lambda m: f"{m[1]}={self.names.renames.get(m[2], m[2])}", op.text.data)
+        return [f"#pragma HLS {text}"]
+
+    def emit_stream(self, op: hls.StreamOp) -> list[str]:
+        """The declaration and its STREAM depth pragma."""
+        name = self.names[op.stream]
+        width = op.stream.type.width.data  # type: ignore[attr-defined]
+        return [f'{self.INDENT}hls::stream<{word_type(width)}> {name}("{name}");',
+                f"#pragma HLS STREAM variable={name} depth={op.depth.value.data}"]
+
+    def emit_call(self, op: hls.CallOp) -> list[str]:
+        """`// comment` then `callee<args>(inputs, outputs, roms);`."""
+        args = ", ".join(str(a.value.data) if isinstance(a, IntegerAttr) else str(a.data)
+                         for a in op.template_args.data)  # type: ignore[attr-defined]
+        operands = [self.names[v] for v in (*op.inputs, *op.outputs)]
+        operands += [self.names[ref.root_reference.data] for ref in
+                     (op.roms.data if op.roms is not None else ())]
+        lines = [f"{self.INDENT}// {op.comment.data}"] if op.comment is not None else []
+        template = f"<{args}>" if args else ""
+        return lines + [f"{self.INDENT}{op.callee.data}{template}({', '.join(operands)});"]
+
+    def emit_return(self, op: hls.ReturnOp) -> list[str]:
+        """Nothing: the top function returns void at its closing brace."""
+        return []
+
+    def emit_rom(self, op: hls.RomOp) -> str:
+        """`static const ap_uint<W> name[D] = {...};` with one literal per word."""
+        width, depth = op.width.value.data, op.depth.value.data
+        literals = [word_literal(word, width) for word in op.word_values()]
+        per_line = max(1, 92 // (len(literals[0]) + 2))
+        rows = [", ".join(literals[i:i + per_line]) for i in range(0, len(literals), per_line)]
+        body = ",\n".join(f"{self.INDENT * 2}{row}" for row in rows)
+        return (f"// @{op.sym_name.data}: {depth} word(s) of {width} bits\n"
+                f"static const {word_type(width)} {self.names[op.sym_name.data]}[{depth}] = {{\n"
+                f"{body}\n}};\n")
+
+    def widest_word(self) -> int:
+        """The widest ap_uint the module declares (ports, streams, ROMs)."""
+        widths = [rom.width.value.data for rom in self.roms]
+        widths += [arg.type.width.data for arg in self.kernel.body.block.args]  # type: ignore
+        widths += [op.stream.type.width.data for op in self.kernel.body.block.ops  # type: ignore
+                   if isinstance(op, hls.StreamOp)]
+        return max(widths)
+
+
+# ---------------------------------------------------------------------------
+# Project emission
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    """An FPGA board: the part Vitis HLS targets and the fabric clock."""
+
+    name: str
+    part: str
+    clock_mhz: float
+
+    @property
+    def clock_period_ns(self) -> str:
+        """The clock period for `create_clock -period`."""
+        return f"{1000.0 / self.clock_mhz:g}"
+
+
+BOARDS = {
+    "pynq-z1": Board("Pynq-Z1", "xc7z020clg400-1", 100.0),
+    "pynq-z2": Board("Pynq-Z2", "xc7z020clg400-1", 100.0),
+}
+
+
+@dataclass(frozen=True)
+class HlsTarget:
+    """The pieces of a module in HLS form: the host declaration (if any) and the kernel."""
+
+    declaration: func.FuncOp | None
+    kernel: hls.KernelOp
+    roms: list[hls.RomOp]
+
+
+def find_targets(module: ModuleOp) -> list[HlsTarget]:
+    """Every kernel of the module, with its ROMs and its host declaration, in IR order."""
+    declarations = {}
+    for op in module.ops:
+        attr = op.attributes.get("hls.kernel") if isinstance(op, func.FuncOp) else None
+        if isinstance(attr, SymbolRefAttr):
+            path = (attr.root_reference.data, *(r.data for r in attr.nested_references.data))
+            declarations[path] = op
+    targets = []
+    for device in [module, *(op for op in module.ops if isinstance(op, ModuleOp))]:
+        roms = [op for op in device.ops if isinstance(op, hls.RomOp)]
+        for kernel in (op for op in device.ops if isinstance(op, hls.KernelOp)):
+            name = kernel.sym_name.data
+            path = (name,) if device is module else (_module_name(device), name)
+            targets.append(HlsTarget(declarations.get(path), kernel, roms))
+    return targets
+
+
+def _module_name(module: ModuleOp) -> str:
+    return module.sym_name.data if isinstance(module.sym_name, StringAttr) else ""
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("qnn_mlir.backends.hls", "templates"),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+        lstrip_blocks=True, autoescape=False)
+
+
+def library_files() -> dict[str, str]:
+    """The layer library and the C-simulation hls_stream.h, by project-relative path."""
+    root = resources.files("qnn_mlir.backends.hls") / "include"
+    files = {}
+    for folder in ("qnn", "csim"):
+        for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".h"):
+                files[f"{'include/' if folder == 'qnn' else ''}{folder}/{entry.name}"] = (
+                    entry.read_text(encoding="utf-8"))
+    return files
+
+
+def emit_project(module: ModuleOp, board: str = "pynq-z1",
+                 kernel: str | None = None) -> dict[str, str]:
+    """All files of the HLS project of the module's kernel (or of `kernel`), by relative path."""
+    if board not in BOARDS:
+        raise QnnError(f"error: unknown board '{board}': expected one of "
+                       f"{', '.join(sorted(BOARDS))}")
+    targets = find_targets(module)
+    if kernel is not None:
+        targets = [t for t in targets if t.kernel.sym_name.data == kernel]
+    if len(targets) != 1:
+        raise QnnError(f"error: an HLS project holds one accelerator, the module has "
+                       f"{len(targets)} hls.kernel op(s){f' named @{kernel}' if kernel else ''}")
+    target = targets[0]
+    emitter = KernelEmitter(target.kernel, target.roms)
+    widest = emitter.widest_word()
+    # No library template declares a word wider than its streams and ROMs.
+    max_w = widest if widest > AP_INT_DEFAULT_MAX_W else None
+    context = {
+        "kernel": target.kernel.sym_name.data,
+        "top": emitter.top_name,
+        "guard": emitter.top_name.upper(),
+        "signature": emitter.signature(),
+        "ports": emitter.ports(),
+        "ap_int_max_w": max_w,
+        "kernel_text": emitter.emit_kernel(),
+        "roms": [emitter.emit_rom(rom) for rom in target.roms],
+        "board": BOARDS[board],
+    }
+    environment = _environment()
+    files = {name: environment.get_template(f"{name}.jinja").render(context)
+             for name in ("top.h", "top.cpp", "params.h", "testbench.cpp", "run_hls.tcl")}
+    files.update(library_files())
+    files[STAMP_FILE] = ("This directory was written by qnn-translate --to-hls and is replaced "
+                         "when the project is generated again.\n")
+    return dict(sorted(files.items()))

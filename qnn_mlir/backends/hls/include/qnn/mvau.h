@@ -1,0 +1,156 @@
+// qnn/mvau.h - the matrix-vector-activation unit (MVAU) of the qnn-mlir HLS library.
+//
+// y = act(x . W) for each of VECTORS input vectors of MW elements; W is MW x MH.
+// SIMD inputs and PE outputs per cycle: NF = MH / PE neuron tiles, SF = MW /
+// SIMD input tiles, one iteration of an NF x SF loop per cycle (II = 1). The
+// input vector is read during the first neuron tile and replayed from a
+// buffer for the others.
+//
+//   qnn::mvau<MW, MH, SIMD, PE, VECTORS, Product, AccT, N, ThrT, OUT_BITS, OUT_BIAS>(
+//       in, out, weights, thresholds)          // thresholded output (qnn/activation.h)
+//   qnn::mvau_noact<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS>(
+//       in, out, weights)                      // the accumulator is the output
+//
+// Product is qnn::Xnor (bipolar x bipolar as bits: the accumulator is the
+// popcount P = #{i : x_i == w_i}, x . w = 2P - MW) or qnn::Multiply<InT, WT>
+// (integer multiply-accumulate of the element values). AccT is the C++
+// accumulator type; the compiler chooses it to hold the exact range.
+//
+// Weight ROM (WMEM = MW*MH / (PE*SIMD) words of PE*SIMD*WT::bits bits): word
+// nf*SF + sf holds, for lane p, the weights W[sf*SIMD + s][nf*PE + p] of input
+// s = 0..SIMD-1 as element p*SIMD + s. Output neuron j is computed by lane
+// j % PE in tile j / PE; output word nf holds neuron nf*PE + p as element p.
+#ifndef QNN_MVAU_H
+#define QNN_MVAU_H
+
+#include <hls_stream.h>
+
+#include "qnn/activation.h"
+#include "qnn/types.h"
+
+namespace qnn {
+
+// Number of set bits: an adder tree once unrolled by HLS. C simulation of
+// words up to 64 bits uses the compiler's popcount instead (the same function,
+// about twice the simulation speed of a TFC); defining QNN_PORTABLE_POPCOUNT
+// simulates the loop that synthesis sees, which the tests also check.
+template <int W>
+ap_uint<BitsFor<W>::value> popcount(const ap_uint<W> &bits) {
+#pragma HLS INLINE
+#if !defined(__SYNTHESIS__) && !defined(QNN_PORTABLE_POPCOUNT)
+  if (W <= 64) return ap_uint<BitsFor<W>::value>(__builtin_popcountll(bits.to_uint64()));
+#endif
+  ap_uint<BitsFor<W>::value> count = 0;
+  for (int i = 0; i < W; i++) {
+#pragma HLS UNROLL
+    count += bits[i];
+  }
+  return count;
+}
+
+// Bipolar inputs and weights as bits (1 means +1): the number of agreements.
+struct Xnor {
+  static const int in_bits = 1;
+  static const int weight_bits = 1;
+
+  template <int SIMD, typename AccT>
+  static AccT dot(const ap_uint<SIMD> &x, const ap_uint<SIMD> &w) {
+#pragma HLS INLINE
+    return AccT(popcount<SIMD>(~(x ^ w)));
+  }
+};
+
+// Integer (or bipolar-as-value) multiply-accumulate of SIMD element pairs.
+template <typename InT, typename WT>
+struct Multiply {
+  static const int in_bits = InT::bits;
+  static const int weight_bits = WT::bits;
+
+  template <int SIMD, typename AccT>
+  static AccT dot(const ap_uint<SIMD * InT::bits> &x, const ap_uint<SIMD * WT::bits> &w) {
+#pragma HLS INLINE
+    AccT sum = 0;
+    for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+      sum += as_signed(InT::value(element<InT::bits>(x, s))) *
+             as_signed(WT::value(element<WT::bits>(w, s)));
+    }
+    return sum;
+  }
+};
+
+// The NF x SF loop shared by both entry points; Activation is a qnn/activation.h class
+// and `thresholds` its ROM (unused, and null, for PassThrough).
+template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
+          int OUT_BITS, typename Activation, int IN_W, int OUT_W, int WROM_W>
+void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
+               const ap_uint<WROM_W> weights[],
+               const typename Activation::word_t thresholds[]) {
+#pragma HLS INLINE
+  static const int SF = MW / SIMD;
+  static const int NF = MH / PE;
+  static const int IN_BITS = SIMD * Product::in_bits;
+  static const int LANE_BITS = SIMD * Product::weight_bits;
+  static_assert(MW % SIMD == 0 && MH % PE == 0, "MW % SIMD and MH % PE must be 0");
+  static_assert(IN_W >= IN_BITS, "input stream narrower than SIMD elements");
+  static_assert(OUT_W >= PE * OUT_BITS, "output stream narrower than PE elements");
+  static_assert(WROM_W == PE * LANE_BITS, "weight ROM width must be PE * SIMD * weight bits");
+
+  ap_uint<IN_BITS> buffer[SF];
+  AccT acc[PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+  int sf = 0;
+  int nf = 0;
+  for (int i = 0; i < VECTORS * NF * SF; i++) {
+#pragma HLS PIPELINE II=1
+    ap_uint<IN_BITS> x;
+    if (nf == 0) {
+      x = in.read().range(IN_BITS - 1, 0);
+      buffer[sf] = x;
+    } else {
+      x = buffer[sf];
+    }
+    const ap_uint<WROM_W> w = weights[nf * SF + sf];
+    for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+      const AccT partial = Product::template dot<SIMD, AccT>(x, element<LANE_BITS>(w, p));
+      acc[p] = (sf == 0) ? partial : AccT(acc[p] + partial);
+    }
+    if (sf == SF - 1) {
+      const typename Activation::word_t threshold_word = Activation::load(thresholds, nf);
+      ap_uint<OUT_W> word = 0;
+      for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+        set_element<OUT_BITS>(word, p, Activation::apply(threshold_word, acc[p], p));
+      }
+      out.write(word);
+    }
+    if (++sf == SF) {
+      sf = 0;
+      if (++nf == NF) nf = 0;
+    }
+  }
+}
+
+template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT, int N,
+          typename ThrT, int OUT_BITS, int OUT_BIAS, int IN_W, int OUT_W, int WROM_W, int TROM_W>
+void mvau(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
+          const ap_uint<WROM_W> weights[MW * MH / (PE * SIMD)],
+          const ap_uint<TROM_W> thresholds[MH / PE]) {
+  typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TROM_W> Activation;
+  mvau_core<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(in, out, weights,
+                                                                           thresholds);
+}
+
+template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
+          int OUT_BITS, int IN_W, int OUT_W, int WROM_W>
+void mvau_noact(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
+                const ap_uint<WROM_W> weights[MW * MH / (PE * SIMD)]) {
+  typedef PassThrough<OUT_BITS> Activation;
+  mvau_core<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(
+      in, out, weights, static_cast<const typename Activation::word_t *>(0));
+}
+
+}  // namespace qnn
+
+#endif  // QNN_MVAU_H

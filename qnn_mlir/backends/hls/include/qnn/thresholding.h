@@ -1,0 +1,50 @@
+// qnn/thresholding.h - multi-threshold activation on a stream of channels.
+//
+//   qnn::thresholding<CHANNELS, PE, VECTORS, InT, N, ThrT, OUT_BITS, OUT_BIAS>(
+//       in, out, thresholds)
+//
+// For each of VECTORS vectors of CHANNELS elements (the innermost dimension),
+// PE channels per word: out[c] = #{i : in[c] >= T[c][i]} + OUT_BIAS, written
+// as OUT_BITS bits (a bipolar output is N = 1, OUT_BIAS = 0). InT and ThrT are
+// datatype policies (qnn/types.h); with qnn::Float32 the comparison is the
+// IEEE float comparison. Threshold ROM: CHANNELS / PE words, word t holds the
+// thresholds of channels t*PE .. t*PE+PE-1 (layout in qnn/activation.h).
+// CHANNELS / PE cycles per vector at II = 1.
+#ifndef QNN_THRESHOLDING_H
+#define QNN_THRESHOLDING_H
+
+#include <hls_stream.h>
+
+#include "qnn/activation.h"
+#include "qnn/types.h"
+
+namespace qnn {
+
+template <int CHANNELS, int PE, int VECTORS, typename InT, int N, typename ThrT, int OUT_BITS,
+          int OUT_BIAS, int IN_W, int OUT_W, int TROM_W>
+void thresholding(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
+                  const ap_uint<TROM_W> thresholds[CHANNELS / PE]) {
+  static const int NF = CHANNELS / PE;
+  static_assert(CHANNELS % PE == 0, "CHANNELS % PE must be 0");
+  static_assert(IN_W >= PE * InT::bits, "input stream narrower than PE elements");
+  static_assert(OUT_W >= PE * OUT_BITS, "output stream narrower than PE elements");
+  typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TROM_W> Activation;
+  int nf = 0;
+  for (int i = 0; i < VECTORS * NF; i++) {
+#pragma HLS PIPELINE II=1
+    const ap_uint<IN_W> x = in.read();
+    const ap_uint<TROM_W> word = Activation::load(thresholds, nf);
+    ap_uint<OUT_W> y = 0;
+    for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+      const typename InT::value_t value = InT::value(element<InT::bits>(x, p));
+      set_element<OUT_BITS>(y, p, Activation::apply(word, value, p));
+    }
+    out.write(y);
+    if (++nf == NF) nf = 0;
+  }
+}
+
+}  // namespace qnn
+
+#endif  // QNN_THRESHOLDING_H
