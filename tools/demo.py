@@ -1,85 +1,95 @@
 #!/usr/bin/env python3
-"""The main job on the bundled model: import it, print its IR and its reference outputs.
+"""The main job: compile the bundled trained TFC-w1a1 and check it three ways.
 
-    make demo            (or: .venv/bin/python tools/demo.py [model.onnx])
+    make demo            (or: .venv/bin/python tools/demo.py [--build build/tfc_w1a1])
 
-Imports examples/tfc_w1a1_random.onnx (a bnn_pynq TFC-w1a1 with seeded random
-weights), prints the quant-dialect IR (large weight constants elided for
-reading), runs the reference interpreter on Fashion-MNIST test images and
-checks a sample of them against qonnx's execute_onnx.
+1. qnn-compile examples/tfc_w1a1.onnx for the Pynq-Z1 with FINN's folding
+   (examples/tfc_w1a1_folding.json): import, passes, Vitis HLS C++, g++ C
+   simulation, and the summary (layers, folding, cycles, frames/s);
+2. top-1 accuracy on the 10,000 Fashion-MNIST test images of
+   - PyTorch running the trained Brevitas model (examples/tfc_w1a1.pt),
+   - the reference interpreter running the imported IR,
+   - the C simulation of the emitted C++ (host ops in the interpreter);
+   the three must be equal, and the two compiled outputs bit-identical.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import re
 import sys
 import time
-import warnings
 
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_MODEL = os.path.join(REPO, "examples", "tfc_w1a1_random.onnx")
+EXAMPLES = os.path.join(REPO, "examples")
 
 
-def elide_large_constants(text: str, limit: int = 80) -> str:
-    """Shorten hex dense constants for display (the file form keeps them whole)."""
-    def shorten(match: re.Match) -> str:
-        digits = match.group(1)
-        return f'dense<"0x{digits[:16]}...({len(digits) // 2} bytes)">'
-    return re.sub(rf'dense<"0x([0-9A-F]{{{limit},}})">', shorten, text)
+def pytorch_predictions(images: np.ndarray) -> np.ndarray:
+    """Logits of the trained Brevitas TFC-w1a1, run by PyTorch itself."""
+    import torch
+    from brevitas_examples.bnn_pynq.models import model_with_cfg
+
+    model, _ = model_with_cfg("tfc_1w1a", pretrained=False)
+    model.load_state_dict(torch.load(os.path.join(EXAMPLES, "tfc_w1a1.pt"), weights_only=True))
+    model.eval()
+    with torch.no_grad():
+        return np.concatenate([model(torch.from_numpy(images[i:i + 1000])).numpy()
+                               for i in range(0, len(images), 1000)])
 
 
 def main() -> int:
-    from qnn_mlir.datasets import fashion_mnist
-    from qnn_mlir.diagnostics import QnnError
-    from qnn_mlir.frontend.onnx_importer import import_onnx
-    from qnn_mlir.interpreter import run_module
-    from qnn_mlir.tools.qnn_translate import module_to_text
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=os.path.join(REPO, "build", "tfc_w1a1"))
+    args = parser.parse_args()
 
-    path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_MODEL
-    start = time.perf_counter()
+    from qnn_mlir.backends.hls.csim import run_module_csim
+    from qnn_mlir.compiler import CompileOptions, compile_model
+    from qnn_mlir.datasets import fashion_mnist
+    from qnn_mlir.diagnostics import QnnError, parse_module_file
+    from qnn_mlir.dialects import make_context
+    from qnn_mlir.interpreter import run_module
+
+    model = os.path.join(EXAMPLES, "tfc_w1a1.onnx")
+    options = CompileOptions(folding=os.path.join(EXAMPLES, "tfc_w1a1_folding.json"),
+                             check_images=1000)
     try:
-        module = import_onnx(path)
+        summary = compile_model(model, args.build, options)
     except QnnError as error:
         print(error, file=sys.stderr)
         return 1
-    import_seconds = time.perf_counter() - start
-    print(f"== quant-dialect IR of {os.path.relpath(path, REPO)} "
-          f"(imported in {import_seconds:.2f} s; weight constants elided) ==")
-    print(elide_large_constants(module_to_text(module)))
+    print(summary.text())
 
     images, labels = fashion_mnist("test")
+    ir = os.path.join(args.build, "ir")
+    results = {}
     start = time.perf_counter()
-    logits = run_module(module, [images])[0]
-    run_seconds = time.perf_counter() - start
-    predictions = logits.argmax(axis=1)
-    print(f"== reference interpreter on the {len(images)} Fashion-MNIST test images: "
-          f"{run_seconds:.2f} s ({run_seconds / len(images) * 1e6:.1f} us per image) ==")
-    with np.printoptions(precision=4, suppress=True, linewidth=120):
-        for index in range(3):
-            print(f"image {index} (label {labels[index]}): logits {logits[index]} "
-                  f"-> class {predictions[index]}")
-    accuracy = float(np.mean(predictions == labels))
-    print(f"top-1 accuracy {accuracy:.2%} (random weights: about chance, 10%)")
+    results["PyTorch (Brevitas model)"] = pytorch_predictions(images)
+    timings = {"PyTorch (Brevitas model)": time.perf_counter() - start}
+    start = time.perf_counter()
+    imported = parse_module_file(make_context(), os.path.join(ir, "01-imported.mlir"))
+    results["interpreter (imported IR)"] = run_module(imported, [images])[0]
+    timings["interpreter (imported IR)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    hls_form = parse_module_file(make_context(), os.path.join(ir, "04-hls.mlir"))
+    results["C simulation (emitted C++)"] = run_module_csim(hls_form, [images])[0]
+    timings["C simulation (emitted C++)"] = time.perf_counter() - start
 
-    from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.core.onnx_exec import execute_onnx
-    from qonnx.transformation.infer_shapes import InferShapes
-
-    sample = 20
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = ModelWrapper(path).transform(InferShapes())
-        name_in, name_out = model.graph.input[0].name, model.graph.output[0].name
-        reference = np.concatenate(
-            [execute_onnx(model, {name_in: images[i:i + 1]})[name_out] for i in range(sample)]
-        )
-    identical = np.array_equal(reference, logits[:sample])
-    print(f"qonnx execute_onnx on the first {sample} images: "
-          f"{'bit-identical' if identical else 'DIFFERENT'} to the interpreter")
-    return 0 if identical else 1
+    print(f"\n== top-1 accuracy on the {len(images)} Fashion-MNIST test images ==")
+    correct = {}
+    for name, logits in results.items():
+        correct[name] = int(np.sum(logits.argmax(1) == labels))
+        print(f"  {name:<28} {correct[name] / len(images):7.2%}  ({correct[name]} correct, "
+              f"{timings[name]:.2f} s)")
+    interpreter, simulated = (results["interpreter (imported IR)"],
+                              results["C simulation (emitted C++)"])
+    same_logits = np.array_equal(interpreter, simulated)
+    print(f"  C simulation logits == interpreter logits, bit for bit: {same_logits}")
+    equal = len(set(correct.values())) == 1 and same_logits
+    print("  all three equal" if equal else "  MISMATCH: this is a compiler bug")
+    return 0 if equal else 1
 
 
 if __name__ == "__main__":

@@ -164,6 +164,7 @@ def load_data():
 
 def train_and_export(config: str, path: str, data, args: argparse.Namespace) -> dict:
     """Train one configuration, export it to `path`, check it and write the JSON record."""
+    import torch
     from brevitas_examples.bnn_pynq.models import model_with_cfg
 
     make_deterministic(args.seed, args.threads)
@@ -179,6 +180,9 @@ def train_and_export(config: str, path: str, data, args: argparse.Namespace) -> 
     with contextlib.redirect_stdout(sys.stderr):
         export(model.eval(), input_shape(config), path, args.exporter)
     check = check_export(model, path, test_images[:args.check_images])
+    # The trained parameters too, so that PyTorch itself can be re-run on the
+    # test set later (tools/demo.py does) instead of trusting the recorded figure.
+    torch.save(model.state_dict(), os.path.splitext(path)[0] + ".pt")
     record = {
         "config": config, "dataset": "fashion-mnist", "epochs": args.epochs,
         "seed": args.seed, "exporter": args.exporter, "loss": args.loss, "lr": args.lr,

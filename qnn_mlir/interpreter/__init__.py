@@ -38,7 +38,8 @@ class ConstantFunctions(InterpreterFunctions):
 
 def entry_function(module: ModuleOp, name: str | None = None) -> func.FuncOp:
     """The function to run: `name`, else `@main`, else the only function."""
-    functions = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    # Declarations (no body) are kernels or externals, never the entry point.
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp) and op.body.blocks]
     if name is not None or len(functions) != 1:
         wanted = name or "main"
         for function in functions:

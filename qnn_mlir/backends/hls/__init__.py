@@ -16,6 +16,7 @@ import tempfile
 from xdsl.dialects.builtin import ModuleOp
 
 from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.tools.output import replace_directory
 
 
 def has_accelerator(module: ModuleOp) -> bool:
@@ -57,11 +58,10 @@ def write_project(files: dict[str, str], directory: str) -> None:
     from qnn_mlir.backends.hls.emitter import STAMP_FILE
 
     target = os.path.abspath(directory)
-    if os.path.lexists(target):
-        if not os.path.isdir(target) or (
-                os.listdir(target) and not os.path.exists(os.path.join(target, STAMP_FILE))):
-            raise QnnError(f"{directory}: error: exists and is not an HLS project written by "
-                           "qnn-translate --to-hls; choose another output directory")
+    if os.path.lexists(target) and (not os.path.isdir(target) or (
+            os.listdir(target) and not os.path.exists(os.path.join(target, STAMP_FILE)))):
+        raise QnnError(f"{directory}: error: exists and is not an HLS project written by "
+                       "qnn-translate --to-hls; choose another output directory")
     parent = os.path.dirname(target)
     try:
         os.makedirs(parent, exist_ok=True)
@@ -77,13 +77,7 @@ def write_project(files: dict[str, str], directory: str) -> None:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w", encoding="utf-8", newline="\n") as f:
                 f.write(text)
-        if os.path.lexists(target):
-            retired = staging + ".old"
-            os.rename(target, retired)
-            os.rename(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.rename(staging, target)
+        replace_directory(staging, target, STAMP_FILE, "an HLS project written by qnn-translate")
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise QnnError(f"{directory}: error: cannot write the project: {error.strerror}") from error

@@ -1,0 +1,250 @@
+"""The one-shot flow behind `qnn-compile`: ONNX model -> checked C simulation.
+
+    import -> streamline-pipeline -> convert-quant-to-dataflow -> dataflow-partition
+    -> dataflow-fold -> dataflow-insert-dwc -> convert-dataflow-to-hls -> C++ -> g++
+
+The build directory holds every stage's IR (`ir/`), the Vitis HLS project
+(`hls/`), and `summary.json`. It is written to a temporary directory and
+renamed at the end, so a failed compile leaves no half-written build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.tools.output import replace_directory
+
+STAGES = ("01-imported", "02-integer", "03-dataflow", "04-hls")
+"""File names (under ir/) of the IR after each phase; 04-hls is what qnn-run --csim runs."""
+
+BUILD_STAMP = "summary.json"
+
+
+@dataclass
+class LayerSummary:
+    """One streaming layer: what it is, its folding and its estimated cycles per frame."""
+
+    name: str
+    kind: str
+    shape: str
+    pe: int | None
+    simd: int | None
+    cycles: int
+
+
+@dataclass
+class CompileSummary:
+    """What `qnn-compile` prints and writes to summary.json."""
+
+    model: str
+    board: str
+    clock_mhz: float
+    layers: list[LayerSummary] = field(default_factory=list)
+    host_ops: list[tuple[str, str]] = field(default_factory=list)
+    fps: float = 0.0
+    latency_cycles: int = 0
+    check: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    hls_dir: str = ""
+
+    def text(self) -> str:
+        """The human-readable report."""
+        rows = [f"qnn-compile: {self.model} for {self.board} at {self.clock_mhz:g} MHz", "",
+                f"  {'layer':<40} {'kind':<13} {'shape':<12} {'PE':>4} {'SIMD':>5} "
+                f"{'cycles':>8}"]
+        for layer in self.layers:
+            rows.append(f"  {layer.name:<40} {layer.kind:<13} {layer.shape:<12} "
+                        f"{layer.pe if layer.pe is not None else '-':>4} "
+                        f"{layer.simd if layer.simd is not None else '-':>5} {layer.cycles:>8}")
+        slowest = max((layer.cycles for layer in self.layers), default=0)
+        rows += ["", f"  estimated throughput {self.fps:,.0f} frames/s (bottleneck {slowest} "
+                     f"cycles), latency <= {self.latency_cycles} cycles "
+                     f"({self.latency_cycles / self.clock_mhz:.2f} us)"]
+        if self.host_ops:
+            rows.append(f"  on the host ({len(self.host_ops)} ops):")
+            rows += [f"    {name}: {reason}" for name, reason in self.host_ops]
+        rows += [f"  check: {self.check}",
+                 f"  HLS project: {self.hls_dir}  (vitis_hls -f run_hls.tcl)",
+                 "  times: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items())]
+        return "\n".join(rows)
+
+
+def _run(module: ModuleOp, spec: str) -> None:
+    """Apply a pipeline spec (as after qnn-opt -p) in place; failures are QnnErrors."""
+    from xdsl.passes import PassPipeline
+    from xdsl.utils.exceptions import DiagnosticException
+
+    from qnn_mlir.dialects import make_context
+    from qnn_mlir.passes import get_all_passes
+
+    try:
+        PassPipeline.parse_spec(get_all_passes(), spec).apply(make_context(), module)
+        module.verify()
+    except DiagnosticException as error:
+        raise QnnError(f"error: {error}") from error
+
+
+def _layer_summaries(module: ModuleOp) -> list[LayerSummary]:
+    from qnn_mlir.cost.cycles import layer_cycles, layer_label, layers_of
+    from qnn_mlir.dialects import dataflow
+
+    summaries = []
+    accelerators = [op for op in module.walk() if isinstance(op, dataflow.AcceleratorOp)]
+    layers = [layer for accelerator in accelerators for layer in layers_of(accelerator)]
+    for index, op in enumerate(layers):
+        props = op.properties
+        pe = props["PE"].value.data if "PE" in props else None
+        simd = props["SIMD"].value.data if "SIMD" in props else None
+        if isinstance(op, dataflow.MVAUOp):
+            shape = f"{op.MW.value.data}x{op.MH.value.data}"
+        else:
+            shape = "x".join(str(d) for d in op.operands[0].type.get_shape()[1:])
+        kind = op.name.split(".", 1)[1]
+        if isinstance(op, dataflow.MVAUOp) and "xnor" in props:
+            kind += " (xnor)"
+        summaries.append(LayerSummary(layer_label(op, index), kind, shape, pe, simd,
+                                      layer_cycles(op)))
+    return summaries
+
+
+def _host_ops(module: ModuleOp) -> list[tuple[str, str]]:
+    from xdsl.dialects import arith, func
+
+    from qnn_mlir.dialects import dataflow
+    from qnn_mlir.passes.convert_quant_to_dataflow import host_reason
+
+    ops = []
+    for function in module.ops:
+        if not isinstance(function, func.FuncOp) or not function.body.blocks:
+            continue
+        for op in function.body.block.ops:
+            if isinstance(op, arith.ConstantOp | func.ReturnOp | dataflow.AcceleratorOp):
+                continue
+            hint = op.results[0].name_hint
+            ops.append((f"{op.name}" + (f" %{hint}" if hint else ""), host_reason(op)))
+    return ops
+
+
+def check_inputs(module: ModuleOp, count: int, seed: int = 0) -> np.ndarray:
+    """Fashion-MNIST test images when the input is 1x28x28, else random values in [0, 1)."""
+    from qnn_mlir.dialects import quant
+    from qnn_mlir.interpreter import entry_function
+
+    shape = quant.shape_of(entry_function(module).body.blocks.first.args[0])
+    if tuple(shape[1:]) in ((1, 28, 28), (784,)):
+        try:
+            from qnn_mlir.datasets import fashion_mnist
+
+            images = fashion_mnist("test")[0][:count]
+            return images.reshape(len(images), *shape[1:])
+        except FileNotFoundError:
+            pass
+    return np.random.default_rng(seed).uniform(0, 1, size=(count, *shape[1:])).astype(np.float32)
+
+
+@dataclass
+class CompileOptions:
+    """Options of one compile (see qnn-compile --help)."""
+
+    board: str = "pynq-z1"
+    folding: str | None = None
+    target_fps: float | None = None
+    check_images: int = 1000
+    stream_depth: int = 2
+
+
+def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> CompileSummary:
+    """Compile `model_path` into `build_dir` (replaced atomically); returns the summary."""
+    from qnn_mlir.backends.hls import to_hls_form, write_project
+    from qnn_mlir.backends.hls.csim import run_module_csim
+    from qnn_mlir.backends.hls.emitter import emit_project
+    from qnn_mlir.cost.boards import get_board
+    from qnn_mlir.cost.cycles import latency_cycles, throughput_fps
+    from qnn_mlir.frontend.onnx_importer import import_onnx
+    from qnn_mlir.interpreter import run_module
+    from qnn_mlir.tools.qnn_translate import module_to_text
+
+    try:
+        board = get_board(options.board)
+    except (KeyError, ValueError) as error:
+        raise QnnError(f"qnn-compile: error: {error}") from error
+    summary = CompileSummary(os.path.basename(model_path), board.name, board.clock_mhz)
+    timer = time.perf_counter()
+    stages: dict[str, ModuleOp] = {}
+
+    stages["01-imported"] = import_onnx(model_path)
+    integer = stages["01-imported"].clone()
+    _run(integer, "streamline-pipeline")
+    stages["02-integer"] = integer
+    dataflow_form = integer.clone()
+    if options.folding:
+        fold = f'dataflow-fold{{config="{os.path.abspath(options.folding)}"}}'
+    elif options.target_fps:
+        fold = f"dataflow-fold{{target-fps={options.target_fps} clock-mhz={board.clock_mhz}}}"
+    else:
+        fold = ""  # as FINN without a folding config: every layer fully folded (PE = SIMD = 1)
+    _run(dataflow_form, ",".join(p for p in ("convert-quant-to-dataflow", "dataflow-partition",
+                                             fold, "dataflow-insert-dwc") if p))
+    stages["03-dataflow"] = dataflow_form
+    stages["04-hls"] = to_hls_form(dataflow_form, options.stream_depth)
+    files = emit_project(stages["04-hls"], board.name.lower())
+    summary.seconds["to C++"] = time.perf_counter() - timer
+
+    summary.layers = _layer_summaries(dataflow_form)
+    cycles = [layer.cycles for layer in summary.layers]
+    summary.fps = throughput_fps(cycles, board.clock_mhz)
+    summary.latency_cycles = latency_cycles(cycles)
+    summary.host_ops = _host_ops(dataflow_form)
+
+    timer = time.perf_counter()
+    inputs = check_inputs(stages["01-imported"], options.check_images)
+    simulated = run_module_csim(stages["04-hls"], [inputs])[0]
+    summary.seconds["C simulation build + check"] = time.perf_counter() - timer
+    summary.check = _compare(simulated, run_module(integer, [inputs])[0],
+                             run_module(stages["01-imported"], [inputs])[0], len(inputs))
+
+    parent = os.path.dirname(os.path.abspath(build_dir))
+    try:
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".qnn-build.", dir=parent)
+    except OSError as error:
+        raise QnnError(f"{build_dir}: error: cannot create the build directory: "
+                       f"{error.strerror}") from error
+    try:
+        summary.hls_dir = os.path.join(build_dir, "hls")
+        write_project(files, os.path.join(staging, "hls"))
+        os.makedirs(os.path.join(staging, "ir"))
+        for name, module in stages.items():
+            with open(os.path.join(staging, "ir", f"{name}.mlir"), "w", encoding="utf-8") as f:
+                f.write(module_to_text(module))
+        with open(os.path.join(staging, BUILD_STAMP), "w", encoding="utf-8") as f:
+            json.dump(asdict(summary), f, indent=2)
+        replace_directory(staging, build_dir, BUILD_STAMP, "a qnn-compile build directory")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return summary
+
+
+def _compare(simulated: np.ndarray, integer: np.ndarray, qonnx: np.ndarray, count: int) -> str:
+    """C simulation against the integer-form interpreter (must be bit-identical) and
+    the QONNX form (bit-identical when the scales are exact)."""
+    if not np.array_equal(simulated, integer):
+        differing = int(np.sum(np.any(simulated != integer, axis=tuple(range(1, simulated.ndim)))))
+        raise QnnError(f"qnn-compile: error: the C simulation differs from the reference "
+                       f"interpreter on {differing} of {count} inputs; this is a compiler bug")
+    if np.array_equal(simulated, qonnx):
+        return f"C simulation == interpreter of the imported model, bit for bit, on {count} inputs"
+    same = float(np.mean(simulated.argmax(1) == qonnx.argmax(1)))
+    difference = float(np.abs(simulated - qonnx).max())
+    return (f"C simulation == integer-form interpreter bit for bit on {count} inputs; vs the "
+            f"imported float model: max |diff| {difference:.2e}, same argmax {same:.2%}")

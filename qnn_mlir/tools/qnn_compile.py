@@ -1,0 +1,47 @@
+"""qnn-compile: ONNX/QONNX model -> HLS project + checked C simulation, in one command.
+
+  qnn-compile model.onnx --board pynq-z1 [--folding f.json | --target-fps N] -o build/
+
+Runs the import, the default pipeline (streamline-pipeline, then the dataflow
+passes), emits the Vitis HLS project, builds the C simulation with g++ and
+checks it against the reference interpreter, then prints a summary: layers,
+folding, estimated cycles per layer, frames/s at the board clock, and where
+the C++ went. Every stage's IR is kept under build/ir/.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from qnn_mlir.diagnostics import run_tool
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `qnn-compile` console script."""
+    parser = argparse.ArgumentParser(prog="qnn-compile", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", help="an ONNX/QONNX file (Brevitas export_qonnx)")
+    parser.add_argument("-o", "--output", required=True, help="build directory")
+    parser.add_argument("--board", default="pynq-z1", help="pynq-z1 (default), pynq-z2, ...")
+    folding = parser.add_mutually_exclusive_group()
+    folding.add_argument("--folding", metavar="F.json",
+                         help='PE/SIMD per layer name: {"layer": {"PE": 16, "SIMD": 49}}')
+    folding.add_argument("--target-fps", type=float,
+                         help="fold automatically for this many frames/s at the board clock")
+    parser.add_argument("--check-images", type=int, default=1000,
+                        help="inputs for the C simulation check (default 1000)")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from qnn_mlir.compiler import CompileOptions, compile_model
+
+        options = CompileOptions(args.board, args.folding, args.target_fps, args.check_images)
+        print(compile_model(args.model, args.output, options).text())
+        return 0
+
+    run_tool("qnn-compile", body)
+
+
+if __name__ == "__main__":
+    main()
