@@ -31,12 +31,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                          help="fold automatically for this many frames/s at the board clock")
     parser.add_argument("--check-images", type=int, default=1000,
                         help="inputs for the C simulation check (default 1000)")
+    parser.add_argument("--skip-csim", action="store_true",
+                        help="stop after writing the HLS project (no g++ build, no check)")
     args = parser.parse_args(argv)
 
     def body() -> int:
         from qnn_mlir.compiler import CompileOptions, compile_model
 
-        options = CompileOptions(args.board, args.folding, args.target_fps, args.check_images)
+        options = CompileOptions(args.board, args.folding, args.target_fps, args.check_images,
+                                 skip_csim=args.skip_csim)
         print(compile_model(args.model, args.output, options).text())
         return 0
 
