@@ -106,8 +106,8 @@ def main() -> None:
                 name_in = wrapper.graph.input[0].name
                 sample = 100
                 qonnx_time = median_time(
-                    lambda w=wrapper, n=name_in: [execute_onnx(w, {n: images[i:i + 1]})
-                                                  for i in range(sample)], 3) / sample
+                    lambda w=wrapper, n=name_in, k=sample: [execute_onnx(w, {n: images[i:i + 1]})
+                                                               for i in range(k)], 3) / sample
             print(f"{name:<9} {in_process:>18.2f} s {cli:>14.2f} s "
                   f"{len(images) / accel_time:>17,.0f} {len(images) / whole:>17,.0f} "
                   f"{1 / qonnx_time:>12,.0f}")
