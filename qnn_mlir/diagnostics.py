@@ -139,16 +139,23 @@ def parse_module_text(ctx, text: str, filename: str, line_offset: int = 0) -> Mo
     return module
 
 
-def parse_module_file(ctx, path: str) -> ModuleOp:
-    """Read, parse and verify an .mlir file."""
+def read_ir_text(path: str) -> str:
+    """The text of an IR file; unreadable or binary files are diagnostics."""
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
+            return f.read()
     except OSError as error:
         raise QnnError(f"{path}: error: cannot read file: {error.strerror}") from error
     except UnicodeDecodeError as error:
-        raise QnnError(f"{path}: error: not a UTF-8 text file of IR") from error
-    return parse_module_text(ctx, text, path)
+        raise QnnError(
+            f"{path}: error: not a UTF-8 text file (byte {error.start}); the tools read "
+            "textual IR - for an ONNX model use qnn-translate --import-onnx"
+        ) from error
+
+
+def parse_module_file(ctx, path: str) -> ModuleOp:
+    """Read, parse and verify an .mlir file."""
+    return parse_module_text(ctx, read_ir_text(path), path)
 
 
 def run_tool(tool_name: str, body: Callable[[], int | None]) -> NoReturn:

@@ -18,24 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tools"))
-
-
-def median_time(function, repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def accelerator_input(hls_form, images):
@@ -66,6 +55,7 @@ def main() -> None:
     os.sched_setaffinity(0, {0})
     os.environ["OMP_NUM_THREADS"] = "1"
 
+    from bench_frontend import median_seconds
     from export_bnn_pynq import export_config
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.core.onnx_exec import execute_onnx
@@ -88,24 +78,24 @@ def main() -> None:
         print(f"{'model':<9} {'to C++ (in process)':>20} {'qnn-compile cmd':>16} "
               f"{'csim accel img/s':>17} {'csim model img/s':>17} {'qonnx img/s':>12}")
         for name, model, options, flags in cases:
-            in_process = median_time(lambda m=model, o=options: lower_to_cpp(m, o), args.repeats)
+            in_process = median_seconds(lambda m=model, o=options: lower_to_cpp(m, o), args.repeats)
             command = [qnn_compile, model, "-o", os.path.join(tmp, f"b_{name}"), "--skip-csim",
                        *flags]
-            cli = median_time(lambda c=command: subprocess.run(c, check=True,
+            cli = median_seconds(lambda c=command: subprocess.run(c, check=True,
                                                                capture_output=True),
                               args.repeats)
             lowered = lower_to_cpp(model, options)
             accel = CSimModel.from_module(lowered.stages["04-hls"])
             stream = accelerator_input(lowered.stages["04-hls"], images)
-            accel_time = median_time(lambda a=accel, s=stream: a.run(s), args.repeats)
-            whole = median_time(lambda h=lowered.stages["04-hls"]: run_module_csim(h, [images]),
+            accel_time = median_seconds(lambda a=accel, s=stream: a.run(s), args.repeats)
+            whole = median_seconds(lambda h=lowered.stages["04-hls"]: run_module_csim(h, [images]),
                                 args.repeats)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 wrapper = ModelWrapper(model).transform(InferShapes())
                 name_in = wrapper.graph.input[0].name
                 sample = 100
-                qonnx_time = median_time(
+                qonnx_time = median_seconds(
                     lambda w=wrapper, n=name_in, k=sample: [execute_onnx(w, {n: images[i:i + 1]})
                                                                for i in range(k)], 3) / sample
             print(f"{name:<9} {in_process:>18.2f} s {cli:>14.2f} s "

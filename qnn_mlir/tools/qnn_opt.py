@@ -20,6 +20,7 @@ from qnn_mlir.diagnostics import (
     QnnError,
     format_diagnostic,
     parse_module_text,
+    read_ir_text,
     run_tool,
 )
 from qnn_mlir.dialects import get_all_dialects
@@ -47,19 +48,7 @@ class QnnOptMain(xDSLOptMain):
     def _chunks(self) -> list[tuple[str, int]]:
         """The input text, split at `// -----` with --split-input-file, with line offsets."""
         name = self.args.input_file
-        if name is None:
-            text = sys.stdin.read()
-        else:
-            try:
-                with open(name, encoding="utf-8") as f:
-                    text = f.read()
-            except OSError as error:
-                raise QnnError(f"{name}: error: cannot read file: {error.strerror}") from error
-            except UnicodeDecodeError as error:
-                raise QnnError(
-                    f"{name}: error: not a UTF-8 text file (byte {error.start}); qnn-opt reads "
-                    "textual IR - for an ONNX model use qnn-translate --import-onnx"
-                ) from error
+        text = sys.stdin.read() if name is None else read_ir_text(name)
         if not self.args.split_input_file:
             return [(text, 0)]
         chunks, offset = [], 0
