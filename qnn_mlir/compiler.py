@@ -127,8 +127,9 @@ def _host_ops(module: ModuleOp) -> list[tuple[str, str]]:
         if not isinstance(function, func.FuncOp) or not function.body.blocks:
             continue
         for op in function.body.block.ops:
-            if isinstance(op, arith.ConstantOp | func.ReturnOp | dataflow.AcceleratorOp):
-                continue
+            if isinstance(op, arith.ConstantOp | func.ReturnOp | dataflow.AcceleratorOp
+                          | dataflow.ToStreamOp | dataflow.FromStreamOp):
+                continue  # boundary ops only re-type values between host ops
             hint = op.results[0].name_hint
             ops.append((f"{op.name}" + (f" %{hint}" if hint else ""), host_reason(op)))
     return ops

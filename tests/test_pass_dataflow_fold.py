@@ -27,7 +27,9 @@ FINN_TFC_FOLDING = [(16, 49), (8, 8), (8, 8), (10, 8)]
 
 @pytest.fixture(scope="module")
 def tfc_partitioned():
-    return run_passes(tfc_integer_form(), "convert-quant-to-dataflow", "dataflow-partition")
+    # The whole chain in one accelerator, so that one bottleneck sets the pace.
+    return run_passes(tfc_integer_form(), "convert-quant-to-dataflow", "dataflow-partition",
+                      float_input="accelerator")
 
 
 def _mvaus(module):

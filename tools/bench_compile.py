@@ -71,8 +71,8 @@ def main() -> None:
         lfc = export_config("lfc_1w1a", os.path.join(tmp, "lfc_1w1a.onnx"), "legacy")
         cases = [
             ("TFC-w1a1", os.path.join(REPO, "examples", "tfc_w1a1.onnx"),
-             CompileOptions(folding=os.path.join(REPO, "examples", "tfc_w1a1_folding.json")),
-             ["--folding", os.path.join(REPO, "examples", "tfc_w1a1_folding.json")]),
+             CompileOptions(folding=os.path.join(REPO, "examples", "folding_tfc_w1a1.json")),
+             ["--folding", os.path.join(REPO, "examples", "folding_tfc_w1a1.json")]),
             ("LFC-w1a1", lfc, CompileOptions(target_fps=100_000), ["--target-fps", "100000"]),
         ]
         print(f"{'model':<9} {'to C++ (in process)':>20} {'qnn-compile cmd':>16} "

@@ -27,7 +27,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException, VerifyException
 
 from qnn_mlir.dialects import dataflow, quant
-from qnn_mlir.dialects.datatypes import BipolarType, element_range
+from qnn_mlir.dialects.datatypes import BipolarType, element_bits, element_range
 from qnn_mlir.ir_constants import constant_array, dense_attr
 
 PASS_NAME = "convert-quant-to-dataflow"
@@ -131,11 +131,39 @@ def unconvertible_reason(op: Operation) -> str | None:
     return None
 
 
+def reads_float(op: Operation) -> bool:
+    """Whether `op` is a layer whose input stream carries floats (the input quantizer's
+    thresholding, or a converter in front of it)."""
+    return (isinstance(op, dataflow.StreamLayerOp)
+            and isinstance(op.in_type.element_type, AnyFloat))
+
+
+def float_input_reason(op: Operation) -> str | None:
+    """Why a layer that reads a float stream runs on the host (dataflow-partition's
+    default, float-input=host); None for any other op."""
+    if not reads_float(op):
+        return None
+    assert isinstance(op, dataflow.StreamLayerOp)
+    element = op.in_type.element_type
+    if isinstance(op, dataflow.ThresholdingOp):
+        out = op.out_type.element_type
+        return (f"its input is float ({element}): quantizing on the host streams its "
+                f"{element_bits(out)}-bit {out} output into the accelerator instead of "
+                f"{element_bits(element)}-bit floats, and float comparators stay off the "
+                "fabric")
+    return (f"it reads a float stream ({element}), which stays on the host with the input "
+            "quantizer: the accelerator streams integers")
+
+
 def host_reason(op: Operation) -> str:
     """A sentence saying why `op` is host code rather than a streaming layer."""
-    reason = unconvertible_reason(op)
+    reason = unconvertible_reason(op) or float_input_reason(op)
     if reason is not None:
         return reason
+    if isinstance(op, dataflow.ToStreamOp):
+        return "it hands a host tensor to a layer that runs on the host (no hardware)"
+    if isinstance(op, dataflow.FromStreamOp):
+        return "it turns the stream of a layer that runs on the host into a tensor (no hardware)"
     if any(isinstance(r.type, TensorType) and isinstance(r.type.element_type, AnyFloat)
            for r in op.results):
         return "it computes in float; float compute stays on the host"
@@ -303,7 +331,8 @@ class ConvertQuantToDataflow(ModulePass):
       as its activation; otherwise the MVAU outputs the accumulator.
     - Any other `quant.multithreshold` with channels innermost and constant
       thresholds becomes a `dataflow.thresholding`: f32 thresholds on an f32
-      input (the input quantizer), integer ones on an integer input.
+      input (the input quantizer, which `dataflow-partition` keeps on the
+      host by default), integer ones on an integer input.
     - `quant.topk` (largest, innermost axis, integer scores, only the indices
       used) becomes a `dataflow.label_select` with i64 indices.
 

@@ -15,16 +15,50 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from qnn_mlir.dialects import dataflow
-from qnn_mlir.passes.convert_quant_to_dataflow import host_reason, location_text
+from qnn_mlir.passes.convert_quant_to_dataflow import host_reason, location_text, reads_float
 
 PASS_NAME = "dataflow-partition"
+FLOAT_INPUT_CHOICES = ("host", "accelerator")
 
 Chain = list[dataflow.StreamLayerOp]
 
 
-def _chains(block: Block) -> list[Chain]:
-    """The layers of `block` grouped by stream connections, each in block order."""
-    layers = [op for op in block.ops if isinstance(op, dataflow.StreamLayerOp)]
+def _split_float_inputs(block: Block) -> list[dataflow.StreamLayerOp]:
+    """Give each layer of `block` that reads a float stream a host boundary of its own.
+
+    Where such a layer writes a stream that other layers read, its stream now goes
+    through a new `dataflow.from_stream` (right after it) and `dataflow.to_stream`, which
+    the readers read instead: the chain starts after it, at its integer output, and it
+    stays on the host with its own boundaries. Returns those layers."""
+    host = [op for op in block.ops if isinstance(op, dataflow.StreamLayerOp) and reads_float(op)]
+    host_set = set(host)
+    for layer in host:
+        readers = {use.operation for use in layer.output.uses
+                   if isinstance(use.operation, dataflow.StreamLayerOp)
+                   and use.operation not in host_set}
+        if not readers:
+            continue
+        stream = layer.out_type
+        from_stream = dataflow.FromStreamOp.create(
+            operands=[layer.output],
+            result_types=[TensorType(stream.element_type, stream.get_shape())])
+        to_stream = dataflow.ToStreamOp.create(operands=[from_stream.output],
+                                               result_types=[stream])
+        from_stream.location = to_stream.location = layer.location
+        hint = layer.output.name_hint
+        if hint:
+            from_stream.output.name_hint, to_stream.output.name_hint = hint, f"{hint}_stream"
+        Rewriter.insert_op([from_stream, to_stream], InsertPoint.after(layer))
+        layer.output.replace_uses_with_if(to_stream.output,
+                                          lambda use, readers=readers: use.operation in readers)
+    return host
+
+
+def _chains(block: Block, host: list[dataflow.StreamLayerOp]) -> list[Chain]:
+    """The layers of `block` not in `host`, grouped by stream connections, in block order."""
+    on_host = set(host)
+    layers = [op for op in block.ops
+              if isinstance(op, dataflow.StreamLayerOp) and op not in on_host]
     root = {op: op for op in layers}
 
     def find(op: dataflow.StreamLayerOp) -> dataflow.StreamLayerOp:
@@ -100,7 +134,7 @@ def _names(chain: Chain) -> str:
 
 
 def _report(function: func.FuncOp, accelerator: dataflow.AcceleratorOp | None,
-            chain: Chain, reasons: dict[Operation, str]) -> list[str]:
+            chain: Chain, reasons: dict[Operation, str], float_layers: int) -> list[str]:
     """One remark per op left on the host, and a summary, as `file:line:col: remark: ...`."""
     block = function.body.block
     position = block.get_operation_index(accelerator) if accelerator else None
@@ -120,7 +154,11 @@ def _report(function: func.FuncOp, accelerator: dataflow.AcceleratorOp | None,
         remarks.append(f"{location_text(op)}: remark: '{op.name}'{label} stays on the host"
                        f"{side}: {reason}")
     where = location_text(function)
-    if accelerator is None:
+    if accelerator is None and float_layers and not reasons:
+        remarks.append(f"{where}: remark: @{function.sym_name.data} has no streaming layers "
+                       "besides the float-input ones, which stay on the host: nothing to "
+                       "outline (float-input=accelerator outlines them)")
+    elif accelerator is None:
         remarks.append(f"{where}: remark: @{function.sym_name.data} has no chain of "
                        "streaming layers to outline: run convert-quant-to-dataflow first")
     else:
@@ -141,14 +179,26 @@ class DataflowPartition(ModulePass):
     values. Host ops stay before and after it; so do the layers of any shorter
     chain (one accelerator per function).
 
+    A layer that reads a float stream (the input quantizer of a model whose
+    input is float, a `dataflow.thresholding` with f32 thresholds) stays on
+    the host by default, between its own `dataflow.to_stream` and
+    `dataflow.from_stream`, and the accelerator starts at the next layer,
+    reading its quantized output: the DMA then moves N-bit (bipolar or
+    integer) elements instead of 32-bit floats (1 bit per pixel for TFC,
+    32x less), and no float comparators go into the fabric. The host makes
+    the same f32 comparisons, so the outputs are bit-identical either way.
+
     Options:
-      top     name of the accelerator, a C identifier (default: `<function>_accel`)
-      report  print one remark per op that stays on the host, with the reason,
-              to stderr (`file:line:col: remark: ...`), and a summary per function
+      top          name of the accelerator, a C identifier (default: `<function>_accel`)
+      float-input  `host` (default): layers reading a float stream stay on the host;
+                   `accelerator`: they join the chain after them and stream floats in
+      report       print one remark per op that stays on the host, with the reason,
+                   to stderr (`file:line:col: remark: ...`), and a summary per function
     """
 
     name = "dataflow-partition"
     top: str = ""
+    float_input: str = "host"
     report: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -157,6 +207,10 @@ class DataflowPartition(ModulePass):
             raise PassFailedException(
                 f"{PASS_NAME}: top '{self.top}' must be a C identifier: it names the HLS top "
                 "function")
+        if self.float_input not in FLOAT_INPUT_CHOICES:
+            raise PassFailedException(
+                f"{PASS_NAME}: float-input must be 'host' or 'accelerator', got "
+                f"'{self.float_input}'")
         remarks: list[str] = []
         for function in functions:
             name = self.top or re.sub(r"\W", "_", function.sym_name.data) + "_accel"
@@ -168,9 +222,10 @@ class DataflowPartition(ModulePass):
 
     def _partition(self, function: func.FuncOp, name: str) -> list[str]:
         block = function.body.block
+        host = _split_float_inputs(block) if self.float_input == "host" else []
         reasons: dict[Operation, str] = {}
         outlinable: list[tuple[Chain, list[dataflow.ToStreamOp], list[SSAValue]]] = []
-        for chain in _chains(block):
+        for chain in _chains(block, host):
             boundary = _boundary(chain)
             if isinstance(boundary, str):
                 reasons.update(dict.fromkeys(
@@ -178,7 +233,7 @@ class DataflowPartition(ModulePass):
             else:
                 outlinable.append((chain, *boundary))
         if not outlinable:
-            return _report(function, None, [], reasons) if self.report else []
+            return _report(function, None, [], reasons, len(host)) if self.report else []
         # The longest chain; the first one in the block among equals.
         best = max(outlinable, key=lambda candidate: len(candidate[0]))
         for other, _, _ in outlinable:
@@ -188,4 +243,5 @@ class DataflowPartition(ModulePass):
                     f"({_names(other)}); only the longest ({len(best[0])} layer(s)) becomes "
                     "the accelerator")))
         accelerator = _outline(*best, name)
-        return _report(function, accelerator, best[0], reasons) if self.report else []
+        return (_report(function, accelerator, best[0], reasons, len(host)) if self.report
+                else [])

@@ -1,27 +1,56 @@
 // RUN: qnn-opt %s -p dataflow-partition | filecheck %s
 // RUN: qnn-opt %s -p 'dataflow-partition{report=true}' 2>&1 >/dev/null | filecheck %s --check-prefix=REPORT
 // RUN: qnn-opt %s -p 'dataflow-partition{top=tfc}' | filecheck %s --check-prefix=TOP
+// RUN: qnn-opt %s -p 'dataflow-partition{float-input=host}' | filecheck %s
+// RUN: qnn-opt %s -p 'dataflow-partition{float-input=accelerator}' | filecheck %s --check-prefix=ACCEL
+// RUN: qnn-opt %s -p 'dataflow-partition{float-input=accelerator report=true}' 2>&1 >/dev/null | filecheck %s --check-prefix=ACCEL-REPORT
+// RUN: not qnn-opt %s -p 'dataflow-partition{float-input=fpga}' 2>&1 | filecheck %s --check-prefix=BAD-OPTION
 
 // dataflow-partition: the longest chain of layers moves into one accelerator;
 // its to_stream/from_stream boundaries become the accelerator's operands and
 // results; host ops stay before and after. The input is what
-// convert-quant-to-dataflow leaves.
+// convert-quant-to-dataflow leaves. A layer that reads a float stream (the
+// input quantizer) stays on the host by default (float-input=host) between
+// its own boundary ops; float-input=accelerator outlines it with the rest.
+// BAD-OPTION: error: dataflow-partition: float-input must be 'host' or 'accelerator', got 'fpga'
 
 // A TFC-shaped network: float prologue, input quantizer, two MVAUs, float epilogue.
+// By default the input quantizer stays on the host, and the accelerator reads
+// its bipolar output (1 bit per pixel instead of 32):
 // CHECK-LABEL: func.func @tfc
 // CHECK-SAME: (%[[IN:[^:]*]]: tensor<1x1x2x4xf32>)
 // CHECK-NEXT: %[[FLAT:.*]] = quant.reshape %[[IN]]
-// CHECK-NEXT: %[[ACC:.*]] = dataflow.accelerator @tfc_accel(%[[FLAT]]) : (tensor<1x8xf32>) -> tensor<1x2xui3> {
-// CHECK-NEXT: ^{{.*}}(%[[S:.*]]: !dataflow.stream<1x8xf32, 1>):
-// CHECK-NEXT: %[[Q:.*]] = dataflow.thresholding %[[S]] PE 1 {name = "quant_in"
-// CHECK-NEXT: %[[H:.*]] = dataflow.mvau %[[Q]] MW 8 MH 4 SIMD 1 PE 1 {name = "fc0"
+// CHECK-NEXT: %[[FS:.*]] = dataflow.to_stream %[[FLAT]] : tensor<1x8xf32> -> !dataflow.stream<1x8xf32, 1>
+// CHECK-NEXT: %[[Q:.*]] = dataflow.thresholding %[[FS]] PE 1 {name = "quant_in"
+// CHECK-NEXT: %[[QT:.*]] = dataflow.from_stream %[[Q]] : !dataflow.stream<1x8x!quant.bipolar, 1> -> tensor<1x8x!quant.bipolar>
+// CHECK-NEXT: %[[ACC:.*]] = dataflow.accelerator @tfc_accel(%[[QT]]) : (tensor<1x8x!quant.bipolar>) -> tensor<1x2xui3> {
+// CHECK-NEXT: ^{{.*}}(%[[S:.*]]: !dataflow.stream<1x8x!quant.bipolar, 1>):
+// CHECK-NEXT: %[[H:.*]] = dataflow.mvau %[[S]] MW 8 MH 4 SIMD 1 PE 1 {name = "fc0"
 // CHECK-NEXT: %[[O:.*]] = dataflow.mvau %[[H]] MW 4 MH 2 SIMD 1 PE 1 {name = "fc1"
 // CHECK-NEXT: dataflow.yield %[[O]] : !dataflow.stream<1x2xui3, 1>
 // CHECK-NEXT: }
 // CHECK-NEXT: %[[C:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
 // CHECK-NEXT: %[[Y:.*]] = quant.mul %[[ACC]], %[[C]] : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
 // CHECK-NEXT: func.return %[[Y]] : tensor<1x2xf32>
-// REPORT: dataflow-partition.mlir:[[# @LINE + 2]]:3: remark: 'quant.reshape' stays on the host (before the accelerator): it computes in float; float compute stays on the host
+// With float-input=accelerator the quantizer is the accelerator's first layer,
+// which then reads f32:
+// ACCEL-LABEL: func.func @tfc
+// ACCEL-SAME: (%[[IN:[^:]*]]: tensor<1x1x2x4xf32>)
+// ACCEL-NEXT: %[[FLAT:.*]] = quant.reshape %[[IN]]
+// ACCEL-NEXT: %[[ACC:.*]] = dataflow.accelerator @tfc_accel(%[[FLAT]]) : (tensor<1x8xf32>) -> tensor<1x2xui3> {
+// ACCEL-NEXT: ^{{.*}}(%[[S:.*]]: !dataflow.stream<1x8xf32, 1>):
+// ACCEL-NEXT: %[[Q:.*]] = dataflow.thresholding %[[S]] PE 1 {name = "quant_in"
+// ACCEL-NEXT: %[[H:.*]] = dataflow.mvau %[[Q]] MW 8 MH 4 SIMD 1 PE 1 {name = "fc0"
+// ACCEL-NEXT: %[[O:.*]] = dataflow.mvau %[[H]] MW 4 MH 2 SIMD 1 PE 1 {name = "fc1"
+// ACCEL-NEXT: dataflow.yield %[[O]] : !dataflow.stream<1x2xui3, 1>
+// ACCEL-NEXT: }
+// ACCEL-NEXT: %[[C:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
+// ACCEL-NEXT: %[[Y:.*]] = quant.mul %[[ACC]], %[[C]] : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
+// ACCEL-NEXT: func.return %[[Y]] : tensor<1x2xf32>
+// REPORT: dataflow-partition.mlir:[[# @LINE + 5]]:3: remark: 'quant.reshape' stays on the host (before the accelerator): it computes in float; float compute stays on the host
+// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE + 6]]:3: remark: 'dataflow.thresholding' "quant_in" stays on the host (before the accelerator): its input is float (f32): quantizing on the host streams its 1-bit !quant.bipolar output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
+// ACCEL-REPORT: dataflow-partition.mlir:[[# @LINE + 3]]:3: remark: 'quant.reshape' stays on the host (before the accelerator): it computes in float; float compute stays on the host
+// ACCEL-REPORT-NOT: 'dataflow.thresholding' "quant_in"
 func.func @tfc(%input: tensor<1x1x2x4xf32>) -> tensor<1x2xf32> {
   %flat = quant.reshape %input : (tensor<1x1x2x4xf32>) -> tensor<1x8xf32>
   %flat_stream = dataflow.to_stream %flat : tensor<1x8xf32> -> !dataflow.stream<1x8xf32, 1>
@@ -36,8 +65,10 @@ func.func @tfc(%input: tensor<1x1x2x4xf32>) -> tensor<1x2xf32> {
   %y = quant.mul %scores, %c : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
   func.return %y : tensor<1x2xf32>
 }
-// REPORT: dataflow-partition.mlir:[[# @LINE - 3]]:3: remark: 'quant.mul' stays on the host (after the accelerator): it computes in float; float compute stays on the host
-// REPORT: dataflow-partition.mlir:[[# @LINE - 15]]:1: remark: @tfc_accel holds 3 layer(s): quant_in, fc0, fc1; 2 op(s) stay on the host
+// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 3]]:3: remark: 'quant.mul' stays on the host (after the accelerator): it computes in float; float compute stays on the host
+// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 15]]:1: remark: @tfc_accel holds 2 layer(s): fc0, fc1; 3 op(s) stay on the host
+// ACCEL-REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: 'quant.mul' stays on the host (after the accelerator): it computes in float; float compute stays on the host
+// ACCEL-REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 17]]:1: remark: @tfc_accel holds 3 layer(s): quant_in, fc0, fc1; 2 op(s) stay on the host
 // TOP: dataflow.accelerator @tfc_tfc(
 
 // An integer op without a streaming unit splits two chains: the longer one
@@ -85,3 +116,56 @@ func.func @stream_argument(%s: !dataflow.stream<1x4xsi4, 1>) -> tensor<1x4xui1> 
 }
 // REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: 'dataflow.thresholding' "a" stays on the host: its chain (a) cannot be outlined: its input stream is not a dataflow.to_stream of a host tensor
 // REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:1: remark: @stream_argument has no chain of streaming layers to outline: run convert-quant-to-dataflow first
+
+// A float input quantizer whose output the host reads as well as a layer:
+// the layer reads a new to_stream of a new from_stream (the host's own
+// from_stream stays); with a quantizer alone there is nothing to outline by
+// default, and float-input=accelerator outlines the quantizer by itself.
+// CHECK-LABEL: func.func @shared_quantizer
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x4xf32>)
+// CHECK-NEXT: %[[XS:.*]] = dataflow.to_stream %[[X]]
+// CHECK-NEXT: %[[Q:.*]] = dataflow.thresholding %[[XS]] PE 1 {name = "q"
+// CHECK-NEXT: %[[QT:.*]] = dataflow.from_stream %[[Q]] : !dataflow.stream<1x4xui2, 1> -> tensor<1x4xui2>
+// CHECK-NEXT: %[[AT:.*]] = dataflow.accelerator @shared_quantizer_accel(%[[QT]]) : (tensor<1x4xui2>) -> tensor<1x4xui1> {
+// CHECK-NEXT: ^{{.*}}(%[[QS:.*]]: !dataflow.stream<1x4xui2, 1>):
+// CHECK-NEXT: %[[A:.*]] = dataflow.thresholding %[[QS]] PE 1 {name = "a"
+// CHECK-NEXT: dataflow.yield %[[A]]
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[QH:.*]] = dataflow.from_stream %[[Q]] : !dataflow.stream<1x4xui2, 1> -> tensor<1x4xui2>
+// CHECK-NEXT: func.return %[[AT]], %[[QH]]
+// ACCEL-LABEL: func.func @shared_quantizer
+// ACCEL-NEXT: %[[AT:[^ ]*]], %[[QT:[^ ]*]] = dataflow.accelerator @shared_quantizer_accel(%{{.*}}) : (tensor<1x4xf32>) -> (tensor<1x4xui2>, tensor<1x4xui1>) {
+// ACCEL-NEXT: ^{{.*}}(%[[S:.*]]: !dataflow.stream<1x4xf32, 1>):
+// ACCEL-NEXT: %[[Q:.*]] = dataflow.thresholding %[[S]] PE 1 {name = "q"
+// ACCEL-NEXT: %[[A:.*]] = dataflow.thresholding %[[Q]] PE 1 {name = "a"
+// ACCEL-NEXT: dataflow.yield %[[Q]], %[[A]]
+// ACCEL-NEXT: }
+// ACCEL-NEXT: func.return %[[QT]], %[[AT]]
+func.func @shared_quantizer(%x: tensor<1x4xf32>) -> (tensor<1x4xui1>, tensor<1x4xui2>) {
+  %xs = dataflow.to_stream %x : tensor<1x4xf32> -> !dataflow.stream<1x4xf32, 1>
+  %q = dataflow.thresholding %xs PE 1 {name = "q", thresholds = dense<[[-5.000000e-01, 0.000000e+00, 5.000000e-01]]> : tensor<1x3xf32>} : !dataflow.stream<1x4xf32, 1> -> !dataflow.stream<1x4xui2, 1>
+  %a = dataflow.thresholding %q PE 1 {name = "a", thresholds = dense<2> : tensor<1x1xsi32>} : !dataflow.stream<1x4xui2, 1> -> !dataflow.stream<1x4xui1, 1>
+  %at = dataflow.from_stream %a : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
+  %qt = dataflow.from_stream %q : !dataflow.stream<1x4xui2, 1> -> tensor<1x4xui2>
+  func.return %at, %qt : tensor<1x4xui1>, tensor<1x4xui2>
+}
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: 'dataflow.thresholding' "q" stays on the host (before the accelerator): its input is float (f32): quantizing on the host streams its 2-bit ui2 output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
+// REPORT-NEXT: remark: @shared_quantizer_accel holds 1 layer(s): a; 1 op(s) stay on the host
+// ACCEL-REPORT: remark: @shared_quantizer_accel holds 2 layer(s): q, a; 0 op(s) stay on the host
+
+// CHECK-LABEL: func.func @quantizer_only
+// CHECK-NEXT: dataflow.to_stream
+// CHECK-NEXT: dataflow.thresholding
+// CHECK-NEXT: dataflow.from_stream
+// CHECK-NEXT: func.return
+// ACCEL-LABEL: func.func @quantizer_only
+// ACCEL-NEXT: dataflow.accelerator @quantizer_only_accel(%{{.*}}) : (tensor<1x4xf32>) -> tensor<1x4x!quant.bipolar>
+func.func @quantizer_only(%x: tensor<1x4xf32>) -> tensor<1x4x!quant.bipolar> {
+  %xs = dataflow.to_stream %x : tensor<1x4xf32> -> !dataflow.stream<1x4xf32, 1>
+  %q = dataflow.thresholding %xs PE 1 {name = "q_only", thresholds = dense<0.000000e+00> : tensor<1x1xf32>} : !dataflow.stream<1x4xf32, 1> -> !dataflow.stream<1x4x!quant.bipolar, 1>
+  %qt = dataflow.from_stream %q : !dataflow.stream<1x4x!quant.bipolar, 1> -> tensor<1x4x!quant.bipolar>
+  func.return %qt : tensor<1x4x!quant.bipolar>
+}
+// REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: 'dataflow.thresholding' "q_only" stays on the host: its input is float (f32): quantizing on the host streams its 1-bit !quant.bipolar output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
+// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 7]]:1: remark: @quantizer_only has no streaming layers besides the float-input ones, which stay on the host: nothing to outline (float-input=accelerator outlines them)
+// ACCEL-REPORT: remark: @quantizer_only_accel holds 1 layer(s): q_only; 0 op(s) stay on the host
