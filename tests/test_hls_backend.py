@@ -3,8 +3,11 @@
 Every network is folded several ways; for each, a random batch goes through
 the reference interpreter (qnn_mlir.interpreter.run_module on the dataflow
 form) and through the compiled C simulation of the emitted project, and the
-outputs must be equal bit for bit. The libraries of all foldings are built
-once, in parallel, and cached (qnn_mlir.backends.hls.csim.cache_dir).
+outputs must be equal bit for bit. Some networks are also simulated on the
+portable path (-DQNN_PORTABLE_CSIM: the code synthesis sees, without the
+C-simulation fast paths), and the fast word helpers are checked against it
+directly. The libraries are built once, in parallel, and cached
+(qnn_mlir.backends.hls.csim.cache_dir).
 Also: the emitted files are byte-identical across runs and equal whether
 printed from the dataflow form or from the HLS form read back from text;
 g++ errors are diagnostics; `qnn-translate --to-hls` writes a project
@@ -20,19 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from conftest import tool
-from hls_modules import Chain, ascending, binary_chain, integer_chain, random_input
+from hls_modules import BIPOLAR, Chain, ascending, binary_chain, integer_chain, random_input
 from xdsl.dialects.builtin import Float32Type, IntegerType, Signedness
 
 from qnn_mlir.backends.hls import to_hls_form
-from qnn_mlir.backends.hls.csim import CSimModel, build_library, port_specs
-from qnn_mlir.backends.hls.emitter import (
-    STAMP_FILE,
-    NameTable,
-    emit_project,
-    find_targets,
-    sanitize,
-)
-from qnn_mlir.backends.hls.packing import pack_frames, unpack_frames
+from qnn_mlir.backends.hls.csim import CSimModel, ap_types_dir, build_library
+from qnn_mlir.backends.hls.emitter import STAMP_FILE, NameTable, emit_project, sanitize
+from qnn_mlir.backends.hls.packing import pack_frames, unpack_frames, word_bytes
 from qnn_mlir.diagnostics import QnnError, parse_module_text
 from qnn_mlir.dialects import make_context
 from qnn_mlir.dialects.datatypes import BipolarType
@@ -48,6 +45,7 @@ FOLDINGS = {
     "integer-folded": (integer_chain, ((1, 0), (1, 1), (1, 1), (1, 0))),
     "integer-parallel": (integer_chain, ((12, 0), (12, 8), (8, 6), (6, 0))),
 }
+PORTABLE = ("binary-mixed", "integer-mixed", "binary-wide-lanes")  # also built portable
 
 
 def parse(text: str):
@@ -63,14 +61,16 @@ def wide_chain() -> Chain:
     return chain
 
 
-def portable_popcount_model(module) -> CSimModel:
-    """The C simulation of the popcount loop that synthesis sees (not the compiler builtin)."""
-    hls_module = to_hls_form(module)
-    (target,) = find_targets(hls_module)
-    files = emit_project(hls_module)
-    files["top.h"] = "#define QNN_PORTABLE_POPCOUNT\n" + files["top.h"]
-    inputs, outputs = port_specs(target)
-    return CSimModel(build_library(files, "acc"), "acc", inputs, outputs)
+def wide_lanes_chain() -> Chain:
+    """Xnor MVAUs whose lanes cross 64-bit limbs (SIMD 49 in 343-bit words, as TFC's
+    784-bit ones) or are wider than a limb (SIMD 65): the C-simulation fast path's edge cases."""
+    rng = np.random.default_rng(5)
+    chain = Chain((1, 130), BIPOLAR, 65)
+    for mw, mh, simd, pe in ((130, 98, 65, 2), (98, 14, 49, 7)):
+        chain.mvau(rng.integers(0, 2, size=(mw, mh)), "i1", simd, pe, BIPOLAR,
+                   thresholds=rng.integers(mw // 2 - 3, mw // 2 + 4, size=(mh, 1)), xnor=True)
+    chain.mvau(rng.integers(0, 2, size=(14, 4)), "i1", 14, 2, "ui4", xnor=True)
+    return chain
 
 
 @pytest.fixture(scope="module")
@@ -78,20 +78,20 @@ def compiled() -> dict[str, tuple[Chain, object, CSimModel]]:
     """Every test network: its chain, parsed module and C simulation, built in parallel."""
     chains = {name: build(folding) for name, (build, folding) in FOLDINGS.items()}
     chains["wide"] = wide_chain()
-    chains["binary-mixed-portable-popcount"] = chains["binary-mixed"]
+    chains["binary-wide-lanes"] = wide_lanes_chain()
+    chains.update({f"{name}-portable": chains[name] for name in PORTABLE})
     modules = {name: parse(chain.module()) for name, chain in chains.items()}
 
     def make_model(name: str) -> CSimModel:
-        if name.endswith("portable-popcount"):
-            return portable_popcount_model(modules[name])
-        return CSimModel.from_module(modules[name])
+        return CSimModel.from_module(modules[name], portable=name.endswith("-portable"))
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         models = dict(zip(modules, pool.map(make_model, modules), strict=True))
     return {name: (chains[name], modules[name], models[name]) for name in chains}
 
 
-@pytest.mark.parametrize("name", [*FOLDINGS, "wide", "binary-mixed-portable-popcount"])
+@pytest.mark.parametrize("name", [*FOLDINGS, "wide", "binary-wide-lanes",
+                                  *(f"{name}-portable" for name in PORTABLE)])
 def test_csim_matches_the_interpreter_bit_for_bit(compiled, name):
     chain, module, model = compiled[name]
     x = random_input(chain, 300, np.random.default_rng(11))
@@ -99,6 +99,92 @@ def test_csim_matches_the_interpreter_bit_for_bit(compiled, name):
     actual = model.predict(x)
     assert actual.dtype == np.int64 and actual.shape == expected.shape
     assert np.array_equal(actual, expected)
+
+
+# Every word helper with a C-simulation fast path, on random words of several
+# widths (elements that cross 64-bit limbs, are wider than a limb, or fill it):
+# the program prints every result; built fast and portable, it must print the same.
+HELPERS_PROGRAM = r"""
+#define AP_INT_MAX_W 2048
+#include <cstdio>
+#include "qnn/mvau.h"
+
+static unsigned long long state = 0x9E3779B97F4A7C15ULL;
+static unsigned long long next() {  // xorshift64
+  state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+  return state;
+}
+template <int W> ap_uint<W> random_word() {
+  ap_uint<W> word = 0;
+  for (int low = 0; low < W; low += 64) word.range(low + 63 < W ? low + 63 : W - 1, low) = next();
+  return word;
+}
+template <int W> void print(const ap_uint<W> &word) {
+  std::printf("%s\n", word.to_string(16).c_str());
+}
+
+template <int B, int W> void check_elements() {
+  const ap_uint<W> word = random_word<W>();
+  ap_uint<W> copy = random_word<W>();
+  for (int i = 0; i < W / B; i++) {
+    print(qnn::element<B>(word, i));
+    qnn::set_element<B>(copy, i, random_word<B>());
+  }
+  print(copy);
+  print(qnn::popcount<W>(word));
+}
+template <int SIMD> void check_xnor() {
+  typedef ap_uint<qnn::BitsFor<SIMD>::value> AccT;
+  typename qnn::Accumulator<AccT>::type sum = 0;
+  for (int i = 0; i < 20; i++) {
+    const typename qnn::Accumulator<AccT>::type partial =
+        qnn::Xnor::dot<SIMD, typename qnn::Accumulator<AccT>::type>(random_word<SIMD>(),
+                                                                     random_word<SIMD>());
+    sum = sum + partial;
+    print(AccT(partial));
+  }
+  print(AccT(sum));  // wraps: 20 popcounts overflow AccT
+}
+template <int W> void check_signed_sum() {
+  typename qnn::Accumulator<ap_int<W> >::type sum = 0;
+  for (int i = 0; i < 50; i++) sum += ap_int<W>(random_word<W>());
+  print(ap_uint<W>(ap_int<W>(sum)));
+}
+
+int main() {
+#ifdef QNN_FAST_CSIM
+  std::printf("fast\n");
+#else
+  std::printf("portable\n");
+#endif
+  check_elements<1, 8>(); check_elements<3, 64>(); check_elements<9, 100>();
+  check_elements<32, 1568>(); check_elements<49, 784>(); check_elements<64, 200>();
+  check_elements<65, 200>(); check_elements<8, 7 * 8>();
+  check_xnor<8>(); check_xnor<49>(); check_xnor<64>(); check_xnor<80>();
+  check_signed_sum<7>(); check_signed_sum<64>();
+  return 0;
+}
+"""
+
+
+def test_fast_word_helpers_match_the_portable_path(tmp_path):
+    source = tmp_path / "helpers.cpp"
+    source.write_text(HELPERS_PROGRAM)
+    include = emit_project(to_hls_form(parse(wide_chain().module())))
+    for relative, text in include.items():
+        if relative.startswith("include/") or relative.startswith("csim/"):
+            (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / relative).write_text(text)
+    flags = ["-std=c++14", "-O1", "-Iinclude", "-Icsim", "-isystem", ap_types_dir()]
+    builds = {name: [os.environ.get("CXX", "g++"), *flags, *extra, "helpers.cpp", "-o", name]
+              for name, extra in (("fast", []), ("portable", ["-DQNN_PORTABLE_CSIM"]))}
+    processes = [subprocess.Popen(c, cwd=tmp_path) for c in builds.values()]
+    assert all(p.wait() == 0 for p in processes)
+    outputs = {name: subprocess.run([str(tmp_path / name)], capture_output=True, text=True,
+                                    check=True).stdout.splitlines() for name in builds}
+    assert outputs["fast"][0] == "fast" and outputs["portable"][0] == "portable"
+    assert len(outputs["fast"]) > 200
+    assert outputs["fast"][1:] == outputs["portable"][1:]
 
 
 def test_wide_words_raise_ap_int_max_w():
@@ -254,12 +340,21 @@ def test_packing_puts_element_zero_in_the_low_bits():
 
 @pytest.mark.parametrize("element_type, low, high", [
     (BipolarType(), -1, 1), (IntegerType(5, Signedness.SIGNED), -16, 15),
-    (IntegerType(7, Signedness.UNSIGNED), 0, 127), (IntegerType(32), -2**31, 2**31 - 1)])
+    (IntegerType(7, Signedness.UNSIGNED), 0, 127), (IntegerType(32), -2**31, 2**31 - 1),
+    (IntegerType(57, Signedness.UNSIGNED), 0, 2**57 - 1),
+    (IntegerType(60, Signedness.SIGNED), -2**59, 2**59 - 1)])
 def test_packing_round_trips(element_type, low, high):
     rng = np.random.default_rng(3)
     values = rng.integers(low, high + 1, size=(5, 3, 12), dtype=np.int64)
     if isinstance(element_type, BipolarType):
         values = np.where(values >= 0, 1, -1)
-    data = pack_frames(values, element_type, 4, 160)
-    assert data.shape == (5, 9 * 20)
-    assert np.array_equal(unpack_frames(data, element_type, 4, 160, (1, 3, 12)), values)
+    bits = 1 if isinstance(element_type, BipolarType) else element_type.width.data
+    width = 4 * bits + 36  # 4 elements per word, then padding bits and bytes
+    data = pack_frames(values, element_type, 4, width)
+    assert data.shape == (5, 9 * word_bytes(width))
+    assert np.array_equal(unpack_frames(data, element_type, 4, width, (1, 3, 12)), values)
+
+
+def test_packing_rejects_a_zero_bipolar_value():
+    with pytest.raises(QnnError, match="must be -1 or \\+1, got 0"):
+        pack_frames(np.array([[1, 0, -1]]), BipolarType(), 3, 8)

@@ -12,6 +12,11 @@ Libraries are cached by a hash of the sources and flags in `$QNN_CSIM_CACHE`
 (default: a `qnn-mlir-csim` folder in the temporary directory), so a module
 compiles once. `run_module_csim` runs a whole module: the interpreter runs
 the host part and each kernel call goes to the C simulation.
+
+By default the layer library takes its C-simulation fast paths (word limbs,
+native accumulators: include/qnn/types.h); `portable=True` compiles with
+`-DQNN_PORTABLE_CSIM`, the code that synthesis sees, as Vitis HLS C
+simulation does. The tests check that both give the same bits.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from qnn_mlir.backends.hls.emitter import HlsTarget, KernelEmitter, emit_project
 from qnn_mlir.backends.hls.packing import pack_frames, unpack_frames, word_bytes
 from qnn_mlir.diagnostics import QnnError
 
-CXXFLAGS = ("-std=c++14", "-O2", "-fPIC", "-DQNN_CSIM_LIBRARY")
+CXXFLAGS = ("-std=c++14", "-O3", "-fPIC", "-DQNN_CSIM_LIBRARY")
+PORTABLE_FLAG = "-DQNN_PORTABLE_CSIM"
 SOURCES = ("top.cpp", "testbench.cpp")
 MAX_ERROR_LINES = 40
 
@@ -68,13 +74,16 @@ def _compiler() -> str:
     return compiler
 
 
-def compile_commands(compiler: str, output: str) -> list[list[str]]:
+def compile_commands(compiler: str, output: str, portable: bool = False) -> list[list[str]]:
     """The g++ command lines, run inside the project directory: one per source, then the link.
 
     The sources compile in parallel (`-c`), which halves the wait on two cores;
-    together the commands are `g++ -std=c++14 -O2 -shared -fPIC ... -o output`.
+    together the commands are `g++ -std=c++14 -O3 -shared -fPIC ... -o output` (generic
+    x86-64: no -march, so a library runs on any machine that shares the cache).
+    `portable` adds -DQNN_PORTABLE_CSIM (no C-simulation fast paths).
     """
-    flags = [*CXXFLAGS, "-Icsim", "-Iinclude", "-isystem", ap_types_dir()]
+    flags = [*CXXFLAGS, *([PORTABLE_FLAG] if portable else []), "-Icsim", "-Iinclude",
+             "-isystem", ap_types_dir()]
     objects = [source.replace(".cpp", ".o") for source in SOURCES]
     compiles = [[compiler, *flags, "-c", source, "-o", obj]
                 for source, obj in zip(SOURCES, objects, strict=True)]
@@ -110,10 +119,10 @@ def _run_compiler(commands: list[list[str]], cwd: str, kernel: str) -> None:
                    + (f"\n... ({more} more lines)" if more > 0 else ""))
 
 
-def build_library(files: dict[str, str], kernel: str) -> str:
+def build_library(files: dict[str, str], kernel: str, portable: bool = False) -> str:
     """Compile the project `files` (or reuse the cached library); the library's path."""
     compiler = _compiler()
-    commands = compile_commands(compiler, "lib.so")
+    commands = compile_commands(compiler, "lib.so", portable)
     digest = hashlib.sha256(repr((commands, sorted(files.items()))).encode())
     library = os.path.join(cache_dir(), f"{kernel}-{digest.hexdigest()[:24]}.so")
     if os.path.exists(library):
@@ -200,8 +209,11 @@ class CSimModel:
 
     @classmethod
     def from_module(cls, module: ModuleOp, kernel: str | None = None,
-                    board: str = "pynq-z1") -> CSimModel:
-        """Emit, compile (cached) and load the kernel of a dataflow- or HLS-form module."""
+                    board: str = "pynq-z1", portable: bool = False) -> CSimModel:
+        """Emit, compile (cached) and load the kernel of a dataflow- or HLS-form module.
+
+        `portable` simulates the synthesizable code paths only (-DQNN_PORTABLE_CSIM).
+        """
         hls_module = to_hls_form(module)
         targets = find_targets(hls_module)
         if kernel is not None:
@@ -209,16 +221,16 @@ class CSimModel:
         if len(targets) != 1:
             named = f" @{kernel}" if kernel else ""
             raise QnnError(f"error: expected one accelerator kernel{named}, found {len(targets)}")
-        return cls.from_target(hls_module, targets[0], board)
+        return cls.from_target(hls_module, targets[0], board, portable)
 
     @classmethod
     def from_target(cls, hls_module: ModuleOp, target: HlsTarget,
-                    board: str = "pynq-z1") -> CSimModel:
+                    board: str = "pynq-z1", portable: bool = False) -> CSimModel:
         """The model of one kernel of a module in HLS form."""
         name = target.kernel.sym_name.data
         files = emit_project(hls_module, board, kernel=name)
         inputs, outputs = port_specs(target)
-        return cls(build_library(files, name), name, inputs, outputs)
+        return cls(build_library(files, name, portable), name, inputs, outputs)
 
     def run(self, *arrays: np.ndarray) -> list[np.ndarray]:
         """Run a batch (dim 0 of every input) through the kernel; one array per output."""

@@ -54,9 +54,9 @@ def encode(values: np.ndarray, element_type: Attribute) -> np.ndarray:
         raise QnnError(f"error: values in [{array.min()}, {array.max()}] do not fit the "
                        f"element type {element_type} [{low}, {high}]")
     if isinstance(element_type, BipolarType):
-        if array.size and np.any(array == 0):
+        if np.count_nonzero(array) != array.size:  # no temporary array, unlike any(array == 0)
             raise QnnError("error: a !quant.bipolar value must be -1 or +1, got 0")
-        return (array > 0).astype(np.uint8)
+        return (array > 0).view(np.uint8)
     bits = element_bits(element_type)
     mask = (1 << bits) - 1
     return (array.astype(np.int64).astype(np.uint64) & np.uint64(mask)).astype(_raw_dtype(bits))
@@ -114,10 +114,10 @@ def pack_frames(values: np.ndarray, element_type: Attribute, fold: int,
         if pad:
             data = np.pad(data, ((0, 0), (0, 0), (0, pad // 8)))
         return np.ascontiguousarray(data).reshape(batch, words * word_bytes(width))
-    bit_words = _to_bits(raw, bits)
-    if pad:
-        bit_words = np.pad(bit_words, ((0, 0), (0, 0), (0, pad)))
-    data = np.packbits(bit_words, axis=-1, bitorder="little")
+    # packbits fills the last byte of a word with zeros; whole padding bytes come after.
+    data = np.packbits(_to_bits(raw, bits), axis=-1, bitorder="little")
+    if data.shape[-1] < word_bytes(width):
+        data = np.pad(data, ((0, 0), (0, 0), (0, word_bytes(width) - data.shape[-1])))
     return data.reshape(batch, words * word_bytes(width))
 
 
@@ -130,7 +130,24 @@ def unpack_frames(data: np.ndarray, element_type: Attribute, fold: int, width: i
         elements = np.ascontiguousarray(words[..., : fold * bits // 8])
         raw = elements.view(f"<u{bits // 8}").astype(np.uint64)
         return decode(raw, element_type).reshape(batch, *shape[1:])
-    bit_words = np.unpackbits(words, axis=-1, bitorder="little")[..., : fold * bits]
-    bit_words = bit_words.reshape(*bit_words.shape[:-1], fold, bits).astype(np.uint64)
-    raw = (bit_words << np.arange(bits, dtype=np.uint64)).sum(axis=-1, dtype=np.uint64)
+    if bits <= 57:  # each element lies within the 8 bytes from the one holding its bit 0
+        raw = _gather_elements(words, fold, bits)
+    else:
+        bit_words = np.unpackbits(words, axis=-1, bitorder="little")[..., : fold * bits]
+        bit_words = bit_words.reshape(*bit_words.shape[:-1], fold, bits).astype(np.uint64)
+        raw = (bit_words << np.arange(bits, dtype=np.uint64)).sum(axis=-1, dtype=np.uint64)
     return decode(raw, element_type).reshape(batch, *shape[1:])
+
+
+def _gather_elements(words: np.ndarray, fold: int, bits: int) -> np.ndarray:
+    """uint8 (..., word bytes) -> the `fold` raw `bits`-bit values of each word, as uint64.
+
+    Element i starts at bit i*bits: read the 8 bytes from byte i*bits // 8 as a
+    little-endian uint64, shift by i*bits % 8 (at most 7) and mask.
+    """
+    starts = np.arange(fold) * bits
+    offsets = (starts // 8)[:, None] + np.arange(8)
+    padded = np.pad(words, [(0, 0)] * (words.ndim - 1) + [(0, 8)])
+    chunks = np.ascontiguousarray(padded[..., offsets]).view("<u8")[..., 0]
+    shifts = (starts % 8).astype(np.uint64)
+    return (chunks >> shifts) & np.uint64((1 << bits) - 1)

@@ -6,38 +6,49 @@
 // top function runs its layers one after the other. Reading an empty stream
 // means the producer wrote fewer words than the consumer expects (a deadlock
 // in hardware), so it throws instead of returning garbage.
+//
+// The queue is a vector and a read position: a layer writes all the words of
+// a frame before the next one reads them, so the vector fills, drains and is
+// reset to empty, keeping its memory: a stream that lives across frames (the
+// testbench's ports) allocates nothing per word or per frame.
 #ifndef QNN_HLS_STREAM_H
 #define QNN_HLS_STREAM_H
 
 #include <cstddef>
-#include <deque>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace hls {
 
 template <typename T>
 class stream {
  public:
-  stream() : name_("unnamed") {}
-  explicit stream(const char *name) : name_(name) {}
+  stream() : name_("unnamed"), head_(0) {}
+  explicit stream(const char *name) : name_(name), head_(0) {}  // a string literal
 
   T read() {
-    if (queue_.empty()) {
-      throw std::runtime_error("hls::stream '" + name_ +
+    if (head_ == words_.size()) {
+      throw std::runtime_error(std::string("hls::stream '") + name_ +
                                "' read while empty: its producer wrote too few words");
     }
-    T value = queue_.front();
-    queue_.pop_front();
+    T value = words_[head_++];
+    if (head_ == words_.size()) {  // drained: start again at the front
+      words_.clear();
+      head_ = 0;
+    }
     return value;
   }
   void read(T &value) { value = read(); }
   bool read_nb(T &value) {
-    if (queue_.empty()) return false;
+    if (empty()) return false;
     value = read();
     return true;
   }
-  void write(const T &value) { queue_.push_back(value); }
+  void write(const T &value) {
+    if (words_.capacity() == 0) words_.reserve(INITIAL_CAPACITY);
+    words_.push_back(value);
+  }
   bool write_nb(const T &value) {
     write(value);
     return true;
@@ -51,16 +62,18 @@ class stream {
     return *this;
   }
 
-  bool empty() const { return queue_.empty(); }
+  bool empty() const { return head_ == words_.size(); }
   bool full() const { return false; }
-  std::size_t size() const { return queue_.size(); }
-  const std::string &name() const { return name_; }
+  std::size_t size() const { return words_.size() - head_; }
+  const char *name() const { return name_; }
 
  private:
+  static const std::size_t INITIAL_CAPACITY = 64;  // one allocation for most frames
   stream(const stream &);             // streams are channels: never copied
   stream &operator=(const stream &);  // (C++14: no = delete in HLS code)
-  std::deque<T> queue_;
-  std::string name_;
+  const char *name_;
+  std::vector<T> words_;
+  std::size_t head_;  // index of the next word to read
 };
 
 }  // namespace hls

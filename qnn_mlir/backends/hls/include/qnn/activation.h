@@ -32,7 +32,7 @@ struct Thresholds {
   template <typename ValueT>
   static ap_uint<OUT_BITS> apply(const word_t &word, const ValueT &value, int lane) {
 #pragma HLS INLINE
-    ap_uint<BitsFor<N>::value> count = 0;
+    typename Accumulator<ap_uint<BitsFor<N>::value> >::type count = 0;
     for (int i = 0; i < N; i++) {
 #pragma HLS UNROLL
       const typename ThrT::value_t threshold =

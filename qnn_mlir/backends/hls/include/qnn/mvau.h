@@ -14,7 +14,8 @@
 // Product is qnn::Xnor (bipolar x bipolar as bits: the accumulator is the
 // popcount P = #{i : x_i == w_i}, x . w = 2P - MW) or qnn::Multiply<InT, WT>
 // (integer multiply-accumulate of the element values). AccT is the C++
-// accumulator type; the compiler chooses it to hold the exact range.
+// accumulator type; the compiler chooses it to hold the exact range (the C
+// simulation fast path sums in a native integer: qnn::Accumulator, qnn/types.h).
 //
 // Weight ROM (WMEM = MW*MH / (PE*SIMD) words of PE*SIMD*WT::bits bits): word
 // nf*SF + sf holds, for lane p, the weights W[sf*SIMD + s][nf*PE + p] of input
@@ -30,22 +31,23 @@
 
 namespace qnn {
 
-// Number of set bits: an adder tree once unrolled by HLS. C simulation of
-// words up to 64 bits uses the compiler's popcount instead (the same function,
-// about twice the simulation speed of a TFC); defining QNN_PORTABLE_POPCOUNT
-// simulates the loop that synthesis sees, which the tests also check.
+// Number of set bits: an adder tree once unrolled by HLS. The C simulation
+// fast path (qnn/types.h) counts 64-bit limbs instead.
 template <int W>
 ap_uint<BitsFor<W>::value> popcount(const ap_uint<W> &bits) {
 #pragma HLS INLINE
-#if !defined(__SYNTHESIS__) && !defined(QNN_PORTABLE_POPCOUNT)
-  if (W <= 64) return ap_uint<BitsFor<W>::value>(__builtin_popcountll(bits.to_uint64()));
-#endif
+#ifdef QNN_FAST_CSIM
+  int total = 0;
+  for (int k = 0; k < (W + 63) / 64; k++) total += csim::popcount64(csim::limb(bits, k));
+  return ap_uint<BitsFor<W>::value>(total);
+#else
   ap_uint<BitsFor<W>::value> count = 0;
   for (int i = 0; i < W; i++) {
 #pragma HLS UNROLL
     count += bits[i];
   }
   return count;
+#endif
 }
 
 // Bipolar inputs and weights as bits (1 means +1): the number of agreements.
@@ -56,6 +58,10 @@ struct Xnor {
   template <int SIMD, typename AccT>
   static AccT dot(const ap_uint<SIMD> &x, const ap_uint<SIMD> &w) {
 #pragma HLS INLINE
+#ifdef QNN_FAST_CSIM
+    // The bits above SIMD are 0 in both words, so ~(x ^ w) sets 64 - SIMD of them.
+    if (SIMD <= 64) return AccT(csim::popcount64(~(x.to_uint64() ^ w.to_uint64())) - (64 - SIMD));
+#endif
     return AccT(popcount<SIMD>(~(x ^ w)));
   }
 };
@@ -97,7 +103,8 @@ void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &ou
   static_assert(WROM_W == PE * LANE_BITS, "weight ROM width must be PE * SIMD * weight bits");
 
   ap_uint<IN_BITS> buffer[SF];
-  AccT acc[PE];
+  typedef typename Accumulator<AccT>::type acc_t;  // AccT (native in fast C simulation)
+  acc_t acc[PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete
   int sf = 0;
   int nf = 0;
@@ -113,15 +120,15 @@ void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &ou
     const ap_uint<WROM_W> w = weights[nf * SF + sf];
     for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
-      const AccT partial = Product::template dot<SIMD, AccT>(x, element<LANE_BITS>(w, p));
-      acc[p] = (sf == 0) ? partial : AccT(acc[p] + partial);
+      const acc_t partial = Product::template dot<SIMD, acc_t>(x, element<LANE_BITS>(w, p));
+      acc[p] = (sf == 0) ? partial : acc_t(acc[p] + partial);
     }
     if (sf == SF - 1) {
       const typename Activation::word_t threshold_word = Activation::load(thresholds, nf);
       ap_uint<OUT_W> word = 0;
       for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
-        set_element<OUT_BITS>(word, p, Activation::apply(threshold_word, acc[p], p));
+        set_element<OUT_BITS>(word, p, Activation::apply(threshold_word, AccT(acc[p]), p));
       }
       out.write(word);
     }

@@ -12,10 +12,26 @@
 // significant bits (FINN's packing). Words may be wider than the elements they
 // carry (AXI-stream ports are padded to whole bytes); layers use the low bits
 // and write zeros above them.
+//
+// C simulation fast path (QNN_FAST_CSIM, never under __SYNTHESIS__). The
+// ap_types C model stores an ap_uint<W> as 64-bit limbs (ap_private's
+// get_pVal), and its operators are slow: word.range() shifts the whole word,
+// so slicing a 784-bit weight word costs 13 limb shifts per element, and every
+// ap_uint temporary is masked and spilled. In C simulation element(),
+// set_element() and popcount() work on the limbs directly, Xnor::dot on a
+// native 64-bit word, and layers sum in a native integer (Accumulator below):
+// the same bits, about 30 times faster on TFC. -DQNN_PORTABLE_CSIM turns the
+// fast path off and simulates exactly the code synthesis sees; run_hls.tcl sets
+// it for Vitis HLS, whose C model may differ, and tests/test_hls_backend.py
+// checks that both paths give identical bits.
 #ifndef QNN_TYPES_H
 #define QNN_TYPES_H
 
 #include <ap_int.h>
+
+#if !defined(__SYNTHESIS__) && !defined(QNN_PORTABLE_CSIM)
+#define QNN_FAST_CSIM
+#endif
 
 namespace qnn {
 
@@ -81,10 +97,86 @@ ap_int<W> as_signed(const ap_int<W> &v) {
 }
 inline float as_signed(float v) { return v; }
 
+#ifdef QNN_FAST_CSIM
+// Limb access for C simulation only (see the top of this file).
+namespace csim {
+
+// Limb k (bits [64k, 64k + 64) of the word; the bits above W read as 0).
+template <int W>
+inline unsigned long long limb(const ap_uint<W> &word, int k) {
+  const int rest = W - 64 * k;
+  const unsigned long long mask = rest >= 64 ? ~0ULL : ~0ULL >> (64 - rest);
+  return static_cast<unsigned long long>(word.V.get_pVal(k)) & mask;  // VAL if W <= 64
+}
+
+template <int W>
+inline void set_limb(ap_uint<W> &word, int k, unsigned long long bits) {
+  const int rest = W - 64 * k;
+  const unsigned long long mask = rest >= 64 ? ~0ULL : ~0ULL >> (64 - rest);
+  word.V.get_pVal(k) = bits & mask;
+}
+
+// Bits [low, low + B) of the word, 1 <= B <= 64.
+template <int B, int W>
+inline unsigned long long get_bits(const ap_uint<W> &word, int low) {
+  const int k = low / 64, shift = low % 64;
+  unsigned long long bits = limb(word, k) >> shift;
+  if (shift + B > 64) bits |= limb(word, k + 1) << (64 - shift);
+  return bits & (~0ULL >> (64 - B));
+}
+
+template <int B, int W>
+inline void set_bits(ap_uint<W> &word, int low, unsigned long long bits) {
+  const int k = low / 64, shift = low % 64;
+  const unsigned long long mask = ~0ULL >> (64 - B);
+  bits &= mask;
+  set_limb(word, k, (limb(word, k) & ~(mask << shift)) | (bits << shift));
+  if (shift + B > 64) {
+    const int done = 64 - shift;  // bits already stored in limb k
+    set_limb(word, k + 1, (limb(word, k + 1) & ~(mask >> done)) | (bits >> done));
+  }
+}
+
+inline int popcount64(unsigned long long v) {  // SWAR: no POPCNT in generic x86-64
+  v = v - ((v >> 1) & 0x5555555555555555ULL);
+  v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+  return static_cast<int>((v * 0x0101010101010101ULL) >> 56);
+}
+
+}  // namespace csim
+#endif  // QNN_FAST_CSIM
+
+// The type to sum AccT-valued terms in: AccT, except in the C simulation fast
+// path, where an ap_int or ap_uint of at most 64 bits becomes unsigned long
+// long, many times cheaper to add. The result has the same bits when the
+// layer converts the sum back with AccT(sum): AccT(sum mod 2^64) keeps the
+// same W bits as AccT arithmetic wrapping at every step (both are the sum
+// mod 2^W).
+template <typename AccT, bool NATIVE>
+struct AccumulatorOf {
+  typedef AccT type;
+};
+template <typename AccT>
+struct AccumulatorOf<AccT, true> {
+  typedef unsigned long long type;
+};
+template <typename AccT>
+struct Accumulator : AccumulatorOf<AccT, false> {};
+#ifdef QNN_FAST_CSIM
+template <int W>
+struct Accumulator<ap_uint<W> > : AccumulatorOf<ap_uint<W>, (W <= 64)> {};
+template <int W>
+struct Accumulator<ap_int<W> > : AccumulatorOf<ap_int<W>, (W <= 64)> {};
+#endif
+
 // Element `index` of B-bit elements packed in a word (element 0 in the low bits).
 template <int B, int W>
 ap_uint<B> element(const ap_uint<W> &word, int index) {
 #pragma HLS INLINE
+#ifdef QNN_FAST_CSIM
+  if (B <= 64) return ap_uint<B>(csim::get_bits<(B < 64 ? B : 64)>(word, index * B));
+#endif
   return word.range(index * B + B - 1, index * B);
 }
 
@@ -92,6 +184,12 @@ ap_uint<B> element(const ap_uint<W> &word, int index) {
 template <int B, int W>
 void set_element(ap_uint<W> &word, int index, const ap_uint<B> &raw) {
 #pragma HLS INLINE
+#ifdef QNN_FAST_CSIM
+  if (B <= 64) {
+    csim::set_bits<(B < 64 ? B : 64)>(word, index * B, raw.to_uint64());
+    return;
+  }
+#endif
   word.range(index * B + B - 1, index * B) = raw;
 }
 
