@@ -28,6 +28,9 @@ STAGES = ("01-imported", "02-integer", "03-dataflow", "04-hls")
 
 BUILD_STAMP = "summary.json"
 
+TESTBENCH_FRAMES = 100
+"""Images whose accelerator inputs and outputs go to hls/tb_*.bin for Vitis C simulation."""
+
 
 @dataclass
 class LayerSummary:
@@ -229,7 +232,11 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
     else:
         timer = time.perf_counter()
         inputs = check_inputs(stages["01-imported"], options.check_images)
-        simulated = run_module_csim(stages["04-hls"], [inputs])[0]
+        calls: list = []
+        simulated = run_module_csim(stages["04-hls"], [inputs], trace=calls)[0]
+        if len(calls) == 1:  # Vitis csim vectors: the accelerator's real inputs and outputs
+            for name, data in calls[0].testbench_files(TESTBENCH_FRAMES).items():
+                files[name] = data
         summary.seconds["C simulation build + check"] = time.perf_counter() - timer
         summary.check = _compare(simulated, run_module(stages["02-integer"], [inputs])[0],
                                  run_module(stages["01-imported"], [inputs])[0], len(inputs))

@@ -59,3 +59,31 @@ def test_random_weights_on_random_inputs(config, tmp_path, rng):
     simulated, interpreted = compiled_outputs(model, str(tmp_path / "build"), inputs, 100_000)
     np.testing.assert_array_equal(simulated, interpreted)
     np.testing.assert_array_equal(simulated[:20], qonnx_reference(model, inputs[:20]))
+
+
+def test_vitis_testbench_vectors_pass_standalone(tmp_path):
+    """qnn-compile writes hls/tb_input.bin and tb_expected.bin; the emitted testbench,
+    compiled as Vitis C simulation would (portable path, plain g++), passes on them
+    and fails on a corrupted expectation."""
+    import subprocess
+
+    from qnn_mlir.backends.hls.csim import ap_types_dir
+
+    build = tmp_path / "build"
+    compile_model(os.path.join(EXAMPLES, "tfc_w1a1.onnx"), str(build),
+                  CompileOptions(folding=os.path.join(EXAMPLES, "folding_tfc_w1a1.json"),
+                                 check_images=120))
+    hls = build / "hls"
+    binary = str(tmp_path / "testbench")
+    subprocess.run(["g++", "-std=c++14", "-O1", "-DQNN_PORTABLE_CSIM", "-isystem", ap_types_dir(),
+                    f"-I{hls / 'include'}", f"-I{hls / 'csim'}", str(hls / "top.cpp"),
+                    str(hls / "testbench.cpp"), "-o", binary], check=True)
+    run = subprocess.run([binary, "tb_input.bin", "tb_expected.bin"], cwd=hls,
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "PASS: 100 frame(s)" in run.stdout, run.stdout + run.stderr
+    corrupted = bytearray((hls / "tb_expected.bin").read_bytes())
+    corrupted[7] ^= 1
+    (tmp_path / "bad.bin").write_bytes(bytes(corrupted))
+    run = subprocess.run([binary, "tb_input.bin", str(tmp_path / "bad.bin")], cwd=hls,
+                         capture_output=True, text=True)
+    assert run.returncode == 1 and "FAIL" in run.stderr

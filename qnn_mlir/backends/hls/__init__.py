@@ -47,7 +47,7 @@ def to_hls_form(module: ModuleOp, stream_depth: int = 2, source: str | None = No
     return module
 
 
-def write_project(files: dict[str, str], directory: str) -> None:
+def write_project(files: dict[str, str | bytes], directory: str) -> None:
     """Write `files` (relative path -> text) as `directory`, all or nothing.
 
     The files go to a temporary sibling directory that is then renamed. An
@@ -75,8 +75,12 @@ def write_project(files: dict[str, str], directory: str) -> None:
         for relative, text in files.items():
             path = os.path.join(staging, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
+            if isinstance(text, bytes):  # testbench vectors
+                with open(path, "wb") as f:
+                    f.write(text)
+            else:
+                with open(path, "w", encoding="utf-8", newline="\n") as f:
+                    f.write(text)
         replace_directory(staging, target, STAMP_FILE, "an HLS project written by qnn-translate")
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)

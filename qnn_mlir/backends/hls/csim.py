@@ -258,28 +258,55 @@ class CSimModel:
         return self.run(x)[0]
 
 
-def _kernel_functions(models: dict[str, CSimModel]) -> InterpreterFunctions:
+@dataclass
+class KernelCall:
+    """One kernel invocation during run_module_csim: its model, inputs and outputs."""
+
+    model: CSimModel
+    inputs: tuple[np.ndarray, ...]
+    outputs: tuple[np.ndarray, ...]
+
+    def testbench_files(self, frames: int) -> dict[str, bytes]:
+        """tb_input.bin / tb_expected.bin for the first `frames` images: every input port's
+        packed frames, port after port (the layout testbench.cpp reads)."""
+        def packed(specs, arrays) -> bytes:
+            return b"".join(spec.pack(np.asarray(a)[:frames]).tobytes()
+                            for spec, a in zip(specs, arrays, strict=True))
+
+        return {"tb_input.bin": packed(self.model.inputs, self.inputs),
+                "tb_expected.bin": packed(self.model.outputs, self.outputs)}
+
+
+def _kernel_functions(models: dict[str, CSimModel],
+                      trace: list[KernelCall] | None = None) -> InterpreterFunctions:
     """Interpreter implementations of the host declarations: one C simulation each."""
     namespace = {}
     for index, (name, model) in enumerate(sorted(models.items())):
 
         def run(self, interpreter, op, args, model: CSimModel = model):
-            return tuple(model.run(*args))
+            results = tuple(model.run(*args))
+            if trace is not None:
+                trace.append(KernelCall(model, tuple(args), results))
+            return results
 
         namespace[f"run_kernel_{index}"] = impl_external(name)(run)
     return register_impls(type("CSimKernelFunctions", (InterpreterFunctions,), namespace))()
 
 
 def run_module_csim(module: ModuleOp, inputs: Sequence[np.ndarray],
-                    function: str | None = None) -> list[np.ndarray]:
-    """Run the entry function: host ops in the interpreter, kernels in C simulation."""
+                    function: str | None = None,
+                    trace: list[KernelCall] | None = None) -> list[np.ndarray]:
+    """Run the entry function: host ops in the interpreter, kernels in C simulation.
+
+    With `trace`, every kernel call is appended to it (for testbench vectors).
+    """
     from qnn_mlir.interpreter import entry_function, make_interpreter
 
     hls_module = to_hls_form(module)
     models = {target.declaration.sym_name.data: CSimModel.from_target(hls_module, target)
               for target in find_targets(hls_module) if target.declaration is not None}
     interpreter = make_interpreter(hls_module)
-    interpreter.register_implementations(_kernel_functions(models))
+    interpreter.register_implementations(_kernel_functions(models, trace))
     if function is None:  # the host function: the one with a body (the others are kernels)
         defined = [op for op in hls_module.ops if isinstance(op, func.FuncOp) and op.body.blocks]
         function = defined[0].sym_name.data if len(defined) == 1 else None
