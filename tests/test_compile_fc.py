@@ -4,7 +4,8 @@ g++ C simulation of the emitted HLS C++, computes exactly what the model compute
 * trained TFC w1a1/w1a2/w2a2 (examples/): all 10,000 Fashion-MNIST test images;
   the C simulation's logits equal the reference interpreter's bit for bit, its
   correct count equals the one PyTorch recorded at training, and a sample is
-  checked against qonnx's execute_onnx directly;
+  checked against qonnx's execute_onnx directly; for TFC-w1a1, whose trained
+  parameters are committed, the logits equal PyTorch's on all 10,000 images;
 * the other configurations, with random weights: 1000 random inputs, bit for bit
   against the interpreter, plus an execute_onnx sample.
 """
@@ -47,6 +48,22 @@ def test_trained_tfc_on_the_whole_test_set(name, tmp_path):
     np.testing.assert_array_equal(simulated, interpreted)
     assert int(np.sum(simulated.argmax(1) == labels)) == record["test_correct"]
     np.testing.assert_array_equal(simulated[:40], qonnx_reference(model, images[:40]))
+    state = os.path.join(EXAMPLES, f"{name}.pt")
+    if name == "tfc_w1a1":  # its trained parameters are committed: PyTorch itself, 10k images
+        np.testing.assert_array_equal(simulated, pytorch_logits(record["config"], state, images))
+
+
+def pytorch_logits(config: str, state_path: str, images: np.ndarray) -> np.ndarray:
+    """The trained Brevitas model, run by PyTorch on `images`."""
+    import torch
+    from brevitas_examples.bnn_pynq.models import model_with_cfg
+
+    model, _ = model_with_cfg(config, pretrained=False)
+    model.load_state_dict(torch.load(state_path, weights_only=True))
+    model.eval()
+    with torch.no_grad():
+        return np.concatenate([model(torch.from_numpy(images[i:i + 1000])).numpy()
+                               for i in range(0, len(images), 1000)])
 
 
 @pytest.mark.parametrize("config", ["sfc_1w1a", "sfc_1w2a", "sfc_2w2a", "lfc_1w1a", "lfc_1w2a",
