@@ -11,6 +11,7 @@ decided argmax is identical.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from brevitas_mlp import MLPSpec, build_mlp, export_mlp
@@ -44,3 +45,33 @@ def test_integer_pipeline_matches_pytorch(name, exporter, tmp_path):
         pytorch = build_mlp(spec)(torch.from_numpy(images)).numpy()
     assert_close_same_decisions(qonnx_form, integer_form)
     assert_close_same_decisions(pytorch, integer_form)
+
+
+@pytest.mark.parametrize("name,exporter", [("w4a4-per-channel-bias-bn", "dynamo"),
+                                           ("w2a2-per-tensor", "legacy"),
+                                           ("w8a8-one-hidden", "legacy")])
+def test_compiles_to_a_matching_c_simulation(name, exporter, tmp_path):
+    """The whole qnn-compile flow: the C simulation of the emitted C++ equals the
+    integer form bit for bit, and PyTorch within the stated tolerance."""
+    import os
+
+    from qnn_mlir.backends.hls.csim import run_module_csim
+    from qnn_mlir.compiler import CompileOptions, compile_model
+    from qnn_mlir.diagnostics import parse_module_file
+    from qnn_mlir.dialects import make_context
+
+    spec = SPECS[name]
+    model = export_mlp(spec, str(tmp_path / "mlp.onnx"), exporter)
+    build = str(tmp_path / "build")
+    summary = compile_model(model, build, CompileOptions(target_fps=200_000, check_images=100))
+    assert "bit for bit" in summary.check
+    images = fashion_mnist("test")[0][:1000]
+
+    def load(stage: str):
+        return parse_module_file(make_context(), os.path.join(build, "ir", f"{stage}.mlir"))
+
+    simulated = run_module_csim(load("04-hls"), [images])[0]
+    np.testing.assert_array_equal(simulated, run_module(load("02-integer"), [images])[0])
+    with torch.no_grad():
+        pytorch = build_mlp(spec)(torch.from_numpy(images)).numpy()
+    assert_close_same_decisions(pytorch, simulated)

@@ -79,16 +79,16 @@ def test_threshold_rom_layout_per_channel_and_shared():
     roms, kernel = device(convert(chain.module()))
     calls = [op for op in kernel.body.block.ops if isinstance(op, hls.CallOp)]
     first, shared = roms["thresholding0_thresholds"], roms["thresholding1_thresholds"]
-    # Per channel: 2 words of 4 channels x 3 thresholds of 10 bits (range [-300, 300]).
+    # One word per channel: 8 words of 3 thresholds of 10 bits (range [-300, 300]),
+    # whatever PE (4 here), so a word never grows with the folding.
     assert "qnn::SInt<10>" in [getattr(a, "data", None) for a in calls[0].template_args.data]
-    assert (first.width.value.data, first.depth.value.data) == (4 * 3 * 10, 2)
-    for t, word in enumerate(first.word_values()):
-        for p in range(4):
-            for i in range(3):
-                assert field(word, p * 3 + i, 10, signed=True) == per_channel[t * 4 + p, i]
-    # A shared row is repeated for every channel of a word.
-    assert [[field(w, k, 4, signed=True) for k in range(4)] for w in shared.word_values()] == \
-        [[-1, 5, -1, 5]] * 4
+    assert (first.width.value.data, first.depth.value.data) == (3 * 10, 8)
+    for channel, word in enumerate(first.word_values()):
+        for i in range(3):
+            assert field(word, i, 10, signed=True) == per_channel[channel, i]
+    # A shared row is repeated for every channel.
+    assert [[field(w, k, 4, signed=True) for k in range(2)] for w in shared.word_values()] == \
+        [[-1, 5]] * 8
 
 
 def test_host_calls_a_declared_kernel():

@@ -58,8 +58,9 @@ from xdsl.utils.exceptions import VerifyException
 
 from qnn_mlir.ir_constants import dense_attr, dense_to_numpy
 
-MAX_WORD_BITS = 8192
-"""Widest ap_uint word accepted (ap_int needs AP_INT_MAX_W raised above 1024)."""
+MAX_WORD_BITS = 32768
+"""Widest ap_uint word: ap_int's hard limit (1 << 15); the emitter raises AP_INT_MAX_W
+above its default of 1024 when a word needs it."""
 
 LIMB_BITS = 64
 """ROM words are stored as little-endian 64-bit limbs."""
@@ -79,7 +80,8 @@ _CXX_NAME = re.compile(r"[A-Za-z_]\w*(::[A-Za-z_]\w*)*")
 def _check_width(op_or_type: str, width: int) -> None:
     if not 1 <= width <= MAX_WORD_BITS:
         raise VerifyException(
-            f"{op_or_type} word width must be in [1, {MAX_WORD_BITS}] bits, got {width}"
+            f"{op_or_type} word width must be in [1, {MAX_WORD_BITS}] bits (ap_uint's limit), "
+            f"got {width}; fold the layer further (a smaller PE or SIMD) to narrow its words"
         )
 
 

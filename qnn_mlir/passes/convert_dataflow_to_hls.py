@@ -130,9 +130,10 @@ def threshold_rom(name: str, thresholds: DenseIntOrFPElementsAttr, channels: int
             "integers must be integers (streamline rounds them with ceil)")
     else:
         element_type = _integer_type_for(int(values.min()), int(values.max()))
-    raw = encode(values, element_type).reshape(channels // pe, pe * steps)
+    # One word per channel: N thresholds wide, whatever PE (qnn/activation.h).
+    raw = encode(values, element_type).reshape(channels, steps)
     bits = element_bits(element_type)
-    rom = hls.RomOp.from_words(name, pe * steps * bits, pack_words(raw, bits))
+    rom = hls.RomOp.from_words(name, steps * bits, pack_words(raw, bits))
     return rom, datatype_policy(element_type), steps
 
 
@@ -351,9 +352,10 @@ class ConvertDataflowToHLS(ModulePass):
 
     ROM layouts: MVAU weights are WMEM = MW*MH/(PE*SIMD) words of PE*SIMD*WBITS
     bits, word nf*SF + sf holding W[sf*SIMD + s][nf*PE + p] as element
-    p*SIMD + s (output channel r on PE r % PE). Thresholds are TMEM = C/PE
-    words, threshold i of channel t*PE + p being element p*N + i of word t (a
-    shared 1 x N row is repeated per channel). Element k of a word occupies
+    p*SIMD + s (output channel r on PE r % PE). Thresholds are C words of
+    N*TBITS bits, threshold i of channel c being element i of word c (a shared
+    1 x N row is repeated per channel); the layer partitions them cyclically by
+    PE, so a word never grows with the folding. Element k of a word occupies
     bits [k*b, (k+1)*b).
 
     Requires every layer to read the fold its input stream carries

@@ -18,9 +18,9 @@
 // CHECK-NEXT:    func.return %y : tensor<1x1xui2>
 // CHECK:       func.func private @tiny(tensor<1x4xf32>) -> tensor<1x1xui2> attributes {hls.kernel = @tiny_hls::@tiny}
 // CHECK-NEXT:  builtin.module @tiny_hls {
-// CHECK-NEXT:    hls.rom @thresholding0_thresholds width 64 depth 2 = dense<4539628425446424576> : tensor<2x1xui64>
+// CHECK-NEXT:    hls.rom @thresholding0_thresholds width 32 depth 4 = dense<1056964608> : tensor<4x1xui64>
 // CHECK-NEXT:    hls.rom @fc0_weights width 8 depth 2 = dense<{{\[\[}}197], [23]]> : tensor<2x1xui64>
-// CHECK-NEXT:    hls.rom @fc0_thresholds width 6 depth 2 = dense<{{\[\[}}26], [33]]> : tensor<2x1xui64>
+// CHECK-NEXT:    hls.rom @fc0_thresholds width 3 depth 4 = dense<{{\[\[}}2], [3], [1], [4]]> : tensor<4x1xui64>
 // CHECK-NEXT:    hls.rom @mvau0_weights width 6 depth 2 = dense<{{\[\[}}49], [29]]> : tensor<2x1xui64>
 // Ports are padded to whole bytes; frame_words: 2 input words of 2 floats, 1 label.
 // CHECK-NEXT:    hls.kernel @tiny(%in0: !hls.stream<64>) -> (%out0: !hls.stream<8>) attributes {frame_words = array<i64: 2, 1>} {

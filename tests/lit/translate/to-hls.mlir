@@ -48,7 +48,10 @@
 // PARAMS-NEXT: static const ap_uint<8> fc_weights[4] = {
 // PARAMS-NEXT:     0x6dULL, 0x44ULL, 0x14ULL, 0xd6ULL
 // PARAMS-NEXT: };
-// PARAMS:      static const ap_uint<12> fc_thresholds[2] = {
+// One threshold word per channel, N = 2 thresholds of 3 bits: channel 0 holds
+// [-1, 2] -> 0b010_111 = 0x17, channel 3 holds [1, 1] -> 0b001_001 = 0x09.
+// PARAMS:      static const ap_uint<6> fc_thresholds[4] = {
+// PARAMS-NEXT:     0x17ULL, 0x18ULL, 0x0cULL, 0x09ULL
 
 // The testbench's C entry point, and the frame layout it documents.
 // TB:      //   in0     input      8          1           2

@@ -9,14 +9,14 @@
 func.func @zero_width(%x: !hls.stream<0>) {
   func.return
 }
-// CHECK: error: '!hls.stream' word width must be in [1, 8192] bits, got 0
+// CHECK: error: '!hls.stream' word width must be in [1, 32768] bits, got 0
 
 // -----
 
-func.func @too_wide(%x: !hls.stream<8193>) {
+func.func @too_wide(%x: !hls.stream<32769>) {
   func.return
 }
-// CHECK: error: '!hls.stream' word width must be in [1, 8192] bits, got 8193
+// CHECK: error: '!hls.stream' word width must be in [1, 32768] bits, got 32769
 
 // -----
 
@@ -148,7 +148,7 @@ hls.kernel @prefix(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
 // === hls.rom
 
 hls.rom @zero_width width 0 depth 1 = dense<0> : tensor<1x1xui64>
-// CHECK: error: 'hls.rom' @zero_width word width must be in [1, 8192] bits, got 0
+// CHECK: error: 'hls.rom' @zero_width word width must be in [1, 32768] bits (ap_uint's limit), got 0; fold the layer further (a smaller PE or SIMD) to narrow its words
 
 // -----
 

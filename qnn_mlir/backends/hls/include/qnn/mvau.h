@@ -91,7 +91,7 @@ template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typen
           int OUT_BITS, typename Activation, int IN_W, int OUT_W, int WROM_W>
 void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
                const ap_uint<WROM_W> weights[],
-               const typename Activation::word_t thresholds[]) {
+               const typename Activation::rom_t thresholds[]) {
 #pragma HLS INLINE
   static const int SF = MW / SIMD;
   static const int NF = MH / PE;
@@ -143,7 +143,8 @@ template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typen
           typename ThrT, int OUT_BITS, int OUT_BIAS, int IN_W, int OUT_W, int WROM_W, int TROM_W>
 void mvau(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
           const ap_uint<WROM_W> weights[MW * MH / (PE * SIMD)],
-          const ap_uint<TROM_W> thresholds[MH / PE]) {
+          const ap_uint<TROM_W> thresholds[MH]) {
+#pragma HLS ARRAY_PARTITION variable=thresholds cyclic factor=PE dim=1
   typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TROM_W> Activation;
   mvau_core<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(in, out, weights,
                                                                            thresholds);
@@ -155,7 +156,7 @@ void mvau_noact(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &o
                 const ap_uint<WROM_W> weights[MW * MH / (PE * SIMD)]) {
   typedef PassThrough<OUT_BITS> Activation;
   mvau_core<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(
-      in, out, weights, static_cast<const typename Activation::word_t *>(0));
+      in, out, weights, static_cast<const typename Activation::rom_t *>(0));
 }
 
 }  // namespace qnn

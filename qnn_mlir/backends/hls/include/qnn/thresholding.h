@@ -7,8 +7,8 @@
 // PE channels per word: out[c] = #{i : in[c] >= T[c][i]} + OUT_BIAS, written
 // as OUT_BITS bits (a bipolar output is N = 1, OUT_BIAS = 0). InT and ThrT are
 // datatype policies (qnn/types.h); with qnn::Float32 the comparison is the
-// IEEE float comparison. Threshold ROM: CHANNELS / PE words, word t holds the
-// thresholds of channels t*PE .. t*PE+PE-1 (layout in qnn/activation.h).
+// IEEE float comparison. Threshold ROM: CHANNELS words, word c holds the
+// thresholds of channel c (layout in qnn/activation.h).
 // CHANNELS / PE cycles per vector at II = 1.
 #ifndef QNN_THRESHOLDING_H
 #define QNN_THRESHOLDING_H
@@ -23,7 +23,8 @@ namespace qnn {
 template <int CHANNELS, int PE, int VECTORS, typename InT, int N, typename ThrT, int OUT_BITS,
           int OUT_BIAS, int IN_W, int OUT_W, int TROM_W>
 void thresholding(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
-                  const ap_uint<TROM_W> thresholds[CHANNELS / PE]) {
+                  const ap_uint<TROM_W> thresholds[CHANNELS]) {
+#pragma HLS ARRAY_PARTITION variable=thresholds cyclic factor=PE dim=1
   static const int NF = CHANNELS / PE;
   static_assert(CHANNELS % PE == 0, "CHANNELS % PE must be 0");
   static_assert(IN_W >= PE * InT::bits, "input stream narrower than PE elements");
@@ -33,7 +34,7 @@ void thresholding(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > 
   for (int i = 0; i < VECTORS * NF; i++) {
 #pragma HLS PIPELINE II=1
     const ap_uint<IN_W> x = in.read();
-    const ap_uint<TROM_W> word = Activation::load(thresholds, nf);
+    const typename Activation::word_t word = Activation::load(thresholds, nf);
     ap_uint<OUT_W> y = 0;
     for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
