@@ -1,4 +1,4 @@
-"""The cost model against FINN's published figures (FACTS.md) and its own formulas."""
+"""The cost model against FINN's published figures (the TFC/CNV notebooks) and its own formulas."""
 
 from __future__ import annotations
 

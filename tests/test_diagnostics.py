@@ -1,6 +1,6 @@
 """Bad input to the console tools is a diagnostic, never a crash.
 
-The rule (DESIGN.md, "Tools"): an invalid input gets a message that says
+The rule (README, "Tools"): an invalid input gets a message that says
 where (file, file:line:col or the ONNX node name) and what is wrong, exit
 code 1, no Python traceback, and no output file, half-written or otherwise.
 

@@ -17,7 +17,7 @@ LIT = os.path.join(os.path.dirname(__file__), "lit", "passes", "binarize-xnor.ml
 
 
 def test_popcount_threshold_formula():
-    """The FACTS.md example, and the equivalence over a whole range."""
+    """The classic example (K = 576, T = -10 gives 283), and the equivalence over a range."""
     assert popcount_thresholds(np.array([-10]), 576)[0] == 283
     fan_in = 7
     for threshold in range(-9, 10):

@@ -1,4 +1,4 @@
-"""Target boards: FPGA part, resources and clock (FACTS.md, "Boards")."""
+"""Target boards: FPGA part, resources and clock (vendor figures)."""
 
 from __future__ import annotations
 

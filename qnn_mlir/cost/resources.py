@@ -1,4 +1,4 @@
-"""Memory and LUT estimates of the layers (FINN-R's model, FACTS.md).
+"""Memory and LUT estimates of the layers (FINN-R's model).
 
 Estimates, not synthesis results: they rank foldings and flag designs that
 cannot fit a board; the synthesis report is the truth.
