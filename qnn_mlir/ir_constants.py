@@ -58,6 +58,13 @@ def make_constant(array: np.ndarray, element_type: Attribute = f32) -> arith.Con
     return arith.ConstantOp(dense_attr(array, element_type))
 
 
+def splat_value(array: np.ndarray | None) -> float | None:
+    """The single value of an array whose elements are all equal, else None."""
+    if array is None or array.size == 0 or not np.all(array == array.flat[0]):
+        return None
+    return float(array.flat[0])
+
+
 def constant_array(value: SSAValue) -> np.ndarray | None:
     """The numpy value of `value` if an arith.constant with dense elements defines it."""
     owner = value.owner

@@ -56,14 +56,9 @@ def test_trained_tfc_on_the_whole_test_set(name, tmp_path):
 def pytorch_logits(config: str, state_path: str, images: np.ndarray) -> np.ndarray:
     """The trained Brevitas model, run by PyTorch on `images`."""
     import torch
-    from brevitas_examples.bnn_pynq.models import model_with_cfg
+    from train_bnn_pynq import load_trained, predict
 
-    model, _ = model_with_cfg(config, pretrained=False)
-    model.load_state_dict(torch.load(state_path, weights_only=True))
-    model.eval()
-    with torch.no_grad():
-        return np.concatenate([model(torch.from_numpy(images[i:i + 1000])).numpy()
-                               for i in range(0, len(images), 1000)])
+    return predict(load_trained(config, state_path), torch.from_numpy(images)).numpy()
 
 
 @pytest.mark.parametrize("config", ["sfc_1w1a", "sfc_1w2a", "sfc_2w2a", "lfc_1w1a", "lfc_1w2a",

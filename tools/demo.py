@@ -29,14 +29,12 @@ EXAMPLES = os.path.join(REPO, "examples")
 def pytorch_predictions(images: np.ndarray) -> np.ndarray:
     """Logits of the trained Brevitas TFC-w1a1, run by PyTorch itself."""
     import torch
-    from brevitas_examples.bnn_pynq.models import model_with_cfg
 
-    model, _ = model_with_cfg("tfc_1w1a", pretrained=False)
-    model.load_state_dict(torch.load(os.path.join(EXAMPLES, "tfc_w1a1.pt"), weights_only=True))
-    model.eval()
-    with torch.no_grad():
-        return np.concatenate([model(torch.from_numpy(images[i:i + 1000])).numpy()
-                               for i in range(0, len(images), 1000)])
+    sys.path.insert(0, os.path.join(REPO, "tools"))
+    from train_bnn_pynq import load_trained, predict
+
+    model = load_trained("tfc_1w1a", os.path.join(EXAMPLES, "tfc_w1a1.pt"))
+    return predict(model, torch.from_numpy(images)).numpy()
 
 
 def main() -> int:

@@ -78,6 +78,16 @@ def predict(model, images, batch_size: int = 1000):
                           for i in range(0, len(images), batch_size)])
 
 
+def load_trained(config: str, state_path: str):
+    """The bnn_pynq model of `config` with the parameters saved next to its export."""
+    import torch
+    from brevitas_examples.bnn_pynq.models import model_with_cfg
+
+    model, _ = model_with_cfg(config, pretrained=False)
+    model.load_state_dict(torch.load(state_path, weights_only=True))
+    return model.eval()
+
+
 def count_correct(model, images, labels) -> int:
     """How many of `images` the model classifies as `labels`."""
     return int((predict(model, images).argmax(dim=1) == labels).sum())

@@ -8,7 +8,7 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -19,15 +19,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from qnn_mlir.dialects import quant
-from qnn_mlir.ir_constants import constant_array, make_constant
-
-
-def _splat_value(value: SSAValue) -> float | None:
-    """The single value of a constant whose elements are all equal, else None."""
-    array = constant_array(value)
-    if array is None or array.size == 0 or not np.all(array == array.flat[0]):
-        return None
-    return float(array.flat[0])
+from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
 
 
 class RemoveIdentityLayoutOps(RewritePattern):
@@ -55,7 +47,7 @@ class RemoveNeutralArithmetic(RewritePattern):
         neutral = self.NEUTRAL.get(type(op))
         if neutral is None or op.lhs.type != op.result.type:
             return
-        value = _splat_value(op.rhs)
+        value = splat_value(constant_array(op.rhs))
         if value != neutral:
             return
         if isinstance(op, quant.AddOp) and quant.is_float_tensor(op.lhs) and not np.signbit(value):

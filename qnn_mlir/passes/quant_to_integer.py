@@ -28,10 +28,8 @@ from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import BipolarType, integer_type_for, value_range
 from qnn_mlir.dialects.datatypes import integer_bounds as bounds
 from qnn_mlir.interpreter.quant import int_quant_levels
-from qnn_mlir.ir_constants import constant_array, make_constant
+from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
 from qnn_mlir.passes.threshold_search import float_thresholds
-
-si2_levels = (-1, 1)
 
 
 @dataclass
@@ -41,12 +39,6 @@ class IntegerWeights:
     levels: np.ndarray
     element_type: Attribute
     scale: np.ndarray
-
-
-def _scalar_or_none(array: np.ndarray | None) -> float | None:
-    if array is None or array.size == 0 or not np.all(array == array.flat[0]):
-        return None
-    return float(array.flat[0])
 
 
 def quantized_constant(op: Operation) -> IntegerWeights | None:
@@ -75,7 +67,7 @@ def quantized_constant(op: Operation) -> IntegerWeights | None:
 
 
 def _integral_zero_point(op: Operation, zeropt: np.ndarray) -> int:
-    zero = _scalar_or_none(zeropt)
+    zero = splat_value(zeropt)
     if zero is None or zero != int(zero):
         raise PassFailedException(
             f"'{op.name}' ({op.results[0].name_hint}): zero point {zeropt.tolist()} is not a "
@@ -243,7 +235,7 @@ class QuantToInteger:
             return value, None
         owner = value.owner
         if isinstance(owner, quant.MulOp) and not quant.is_float_tensor(owner.lhs):
-            scale = _scalar_or_none(constant_array(owner.rhs))
+            scale = splat_value(constant_array(owner.rhs))
             if scale is not None:
                 return owner.lhs, scale
         return None, None

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from math import prod
 
 import numpy as np
-from xdsl.dialects import func
 from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
 from xdsl.interpreter import InterpreterFunctions, impl_external, register_impls
 from xdsl.ir import Attribute
@@ -307,10 +306,7 @@ def run_module_csim(module: ModuleOp, inputs: Sequence[np.ndarray],
               for target in find_targets(hls_module) if target.declaration is not None}
     interpreter = make_interpreter(hls_module)
     interpreter.register_implementations(_kernel_functions(models, trace))
-    if function is None:  # the host function: the one with a body (the others are kernels)
-        defined = [op for op in hls_module.ops if isinstance(op, func.FuncOp) and op.body.blocks]
-        function = defined[0].sym_name.data if len(defined) == 1 else None
-    entry = entry_function(hls_module, function)
+    entry = entry_function(hls_module, function)  # kernel declarations are never entries
     arrays = []
     for array, expected in zip(inputs, entry.function_type.inputs.data, strict=True):
         floating = isinstance(getattr(expected, "element_type", None), Float32Type)
