@@ -26,6 +26,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     StringAttr,
     TensorType,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Dialect
@@ -60,13 +61,6 @@ from qnn_mlir.dialects.datatypes import FINN_DATATYPE, BipolarType, is_quant_ele
 from qnn_mlir.dialects.shapes import broadcast_shapes, conv_output_size
 
 __all__ = ["BipolarType", "is_float_tensor", "is_quant_element_type", "shape_of", "tensor_type"]
-
-ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
-"""QONNX rounding modes; ROUND is half to even."""
-
-DATA_LAYOUTS = ("NCHW", "NHWC")
-"""Where the channel axis is: 1 (NC...) or last (N...C)."""
-
 
 ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
 """QONNX rounding modes; ROUND is half to even."""
@@ -113,6 +107,9 @@ class IntQuantOp(QuantOp):
     min/max follow from `bitwidth`, `signed` and `narrow`. A 1-bit signed
     quantizer behaves as bipolar. The bit width is a property (it is a type
     in the integer form); scale and zero point are tensors broadcast to x.
+    With `zeropt_after_rounding` the level is clip(round(x / scale) + zeropt),
+    the order of ONNX QuantizeLinear (QCDQ exports): with an odd zero point
+    the two orders round halves differently.
     """
 
     name = "quant.int_quant"
@@ -124,6 +121,7 @@ class IntQuantOp(QuantOp):
     signed = prop_def(BoolAttr)
     narrow = prop_def(BoolAttr)
     rounding_mode = prop_def(StringAttr, default_value=StringAttr("ROUND"))
+    zeropt_after_rounding = opt_prop_def(UnitAttr)
 
     def verify_shapes(self) -> None:
         bitwidth = int_prop(self, "bitwidth")

@@ -2,8 +2,9 @@
 
 The importer does three things, in order:
 
-1. load the model (weights may live in a side `.data` file next to it) and
-   normalise the three spellings of the QONNX op domain;
+1. load the model (weights may live in a side `.data` file next to it),
+   fuse QCDQ quantizers (QuantizeLinear/Clip/DequantizeLinear, `qcdq.py`) into
+   QONNX `Quant` nodes and normalise the three spellings of the QONNX domain;
 2. clean it up with qonnx's own transformations (shape inference, constant
    folding that keeps the quantizers, folding a Transpose into a quantized
    initializer, removal of static graph inputs), but keep the exporter's node
@@ -180,12 +181,12 @@ def cleanup(model: onnx.ModelProto, path: str):
     _normalize_domains(model)
     wrapper = ModelWrapper(model)
     steps = [
+        RemoveStaticGraphInputs(),  # before unused initializers go, or their inputs dangle
         InferShapes(),
         GiveUniqueParameterTensors(),
         FoldConstants(exclude_op_types=["Quant", "BipolarQuant", "Trunc", "MultiThreshold"]),
         FoldTransposeIntoQuantInit(),
         RemoveUnusedTensors(),
-        RemoveStaticGraphInputs(),
         SortGraph(),
         InferShapes(),
     ]
@@ -296,6 +297,10 @@ class OnnxImporter:
                 new_op.verify(verify_nested_ops=False)
             except VerifyException as error:
                 raise QnnError(f"{where}: error: {innermost_message(error)}") from error
+            for result in new_op.results:  # a node's inner ops: `fc1_Gemm_matmul`
+                if not result.name_hint:
+                    kind = new_op.name.split(".")[-1]
+                    result.name_hint = sanitize_name(f"{node.name}_{kind}")
             new_op = new_op.next_op
         for name, value in zip(node.output, results, strict=False):
             if not name:
@@ -351,9 +356,12 @@ class OnnxImporter:
 
 def import_onnx(path: str) -> ModuleOp:
     """Load, clean up and translate the ONNX model at `path`; errors are QnnError."""
+    from qnn_mlir.frontend.qcdq import convert_qcdq
+
     model = load_model(path)
     if not model.graph.node:
         raise QnnError(f"{path}: error: the ONNX graph has no nodes")
+    model = convert_qcdq(model, path)
     original_names = {t.name for t in model.graph.initializer} | {
         o for n in model.graph.node for o in n.output
     }

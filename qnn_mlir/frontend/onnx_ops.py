@@ -20,6 +20,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     StringAttr,
     TensorType,
+    UnitAttr,
     f32,
     i64,
 )
@@ -171,8 +172,10 @@ def _integral_scalar(array: np.ndarray, what: str) -> int:
 
 
 def convert_quant(v: NodeView) -> Sequence[SSAValue]:
-    """QONNX Quant(x, scale, zeropt, bitwidth) -> quant.int_quant."""
-    v.check_attributes({"signed": _is_flag, "narrow": _is_flag, "rounding_mode": _is_string})
+    """QONNX Quant(x, scale, zeropt, bitwidth) -> quant.int_quant (also what a QCDQ
+    quantizer becomes, with `zeropt_after_rounding` for ONNX's rounding order)."""
+    v.check_attributes({"signed": _is_flag, "narrow": _is_flag, "rounding_mode": _is_string,
+                        "zeropt_after_rounding": _is_flag})
     bitwidth = _integral_scalar(v.constant_input(3, "bitwidth"), "bitwidth")
     mode = _rounding_mode(v, "ROUND")
     if not 1 <= bitwidth <= 32:
@@ -185,6 +188,7 @@ def convert_quant(v: NodeView) -> Sequence[SSAValue]:
             "signed": _bool(v.attr("signed", 1)),
             "narrow": _bool(v.attr("narrow", 0)),
             "rounding_mode": StringAttr(mode),
+            **({"zeropt_after_rounding": UnitAttr()} if v.attr("zeropt_after_rounding") else {}),
         },
     )
     return v.emit(op)

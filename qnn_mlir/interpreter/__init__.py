@@ -49,11 +49,13 @@ def entry_function(module: ModuleOp, name: str | None = None) -> func.FuncOp:
     return functions[0]
 
 
-def make_interpreter(module: ModuleOp) -> Interpreter:
-    """An xDSL interpreter with every dialect's numpy semantics registered."""
+def make_interpreter(module: ModuleOp,
+                     listeners: Sequence[Interpreter.Listener] = ()) -> Interpreter:
+    """An xDSL interpreter with every dialect's numpy semantics registered; `listeners`
+    see every op it runs (the equivalence check records values with one)."""
     from qnn_mlir.interpreter.quant import QuantFunctions
 
-    interpreter = Interpreter(module)
+    interpreter = Interpreter(module, listeners=tuple(listeners))
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(ConstantFunctions())
     interpreter.register_implementations(QuantFunctions())
@@ -79,7 +81,8 @@ def _check_input(index: int, array: np.ndarray, expected: TensorType) -> np.ndar
 
 
 def run_module(
-    module: ModuleOp, inputs: Sequence[np.ndarray], function: str | None = None
+    module: ModuleOp, inputs: Sequence[np.ndarray], function: str | None = None,
+    listeners: Sequence[Interpreter.Listener] = (),
 ) -> list[np.ndarray]:
     """Run the entry function on a batch: dim 0 of every input is the batch."""
     entry = entry_function(module, function)
@@ -92,7 +95,7 @@ def run_module(
         _check_input(i, np.asarray(a), t)
         for i, (a, t) in enumerate(zip(inputs, arg_types, strict=True))
     ]
-    interpreter = make_interpreter(module)
+    interpreter = make_interpreter(module, listeners)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         results = interpreter.call_op(entry, tuple(arrays))
     return [np.asarray(r) for r in results]

@@ -49,8 +49,13 @@ ROUNDING = {
 }
 
 
-def int_quant_levels(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str):
-    """The integer level clip(round(x / scale + zeropt)) of QONNX IntQuant, as float32."""
+def int_quant_levels(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str,
+                     zeropt_after_rounding: bool = False):
+    """The integer level clip(round(x / scale + zeropt)) of QONNX IntQuant, as float32;
+    clip(round(x / scale) + zeropt) in ONNX QuantizeLinear's order."""
+    if zeropt_after_rounding:
+        low, high = integer_bounds(bitwidth, signed, narrow)
+        return np.clip(ROUNDING[mode](x / scale) + zeropt, low, high).astype(np.float32)
     scaled = x / scale + zeropt
     if bitwidth == 1 and signed:
         # A 1-bit signed quantizer has levels {-1, +1}: it is a sign function.
@@ -59,10 +64,11 @@ def int_quant_levels(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool
     return ROUNDING[mode](np.clip(scaled, low, high))
 
 
-def int_quant(x, scale, zeropt, bitwidth: int, signed: bool, narrow: bool, mode: str):
-    """QONNX IntQuant: (clip(round(x / scale + zeropt)) - zeropt) * scale in float32."""
-    levels = int_quant_levels(x, scale, zeropt, bitwidth, signed, narrow, mode)
-    return ((levels - zeropt) * scale).astype(np.float32, copy=False)
+def int_quant_op_levels(op: quant.IntQuantOp, x, scale, zeropt):
+    """`int_quant_levels` with the bit width, signedness and rounding of `op`."""
+    return int_quant_levels(
+        x, scale, zeropt, op.bitwidth.value.data, bool(op.signed.value.data),
+        bool(op.narrow.value.data), op.rounding_mode.data, op.zeropt_after_rounding is not None)
 
 
 def multithreshold(x, thresholds, out_scale: float, out_bias: float, channel_axis: int,
@@ -130,12 +136,8 @@ class QuantFunctions(InterpreterFunctions):
     @impl(quant.IntQuantOp)
     def run_int_quant(self, interpreter: Interpreter, op: quant.IntQuantOp, args: tuple[Any, ...]):
         x, scale, zeropt = args
-        return (
-            int_quant(
-                x, scale, zeropt, op.bitwidth.value.data, bool(op.signed.value.data),
-                bool(op.narrow.value.data), op.rounding_mode.data,
-            ),
-        )
+        levels = int_quant_op_levels(op, x, scale, zeropt)
+        return (((levels - zeropt) * scale).astype(np.float32, copy=False),)
 
     @impl(quant.BipolarQuantOp)
     def run_bipolar_quant(self, interpreter: Interpreter, op, args: tuple[Any, ...]):

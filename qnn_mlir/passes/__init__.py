@@ -35,3 +35,19 @@ def _loader(module: str, cls: str) -> Callable[[], type[ModulePass]]:
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     """Pass name -> factory returning the pass class, for xDSL's pipeline parser."""
     return {name: _loader(module, cls) for name, (module, cls) in _PASSES.items()}
+
+
+def pipeline_steps(pass_: ModulePass) -> list[ModulePass]:
+    """A named pipeline as its steps (recursively); any other pass as itself."""
+    from qnn_mlir.passes.pipelines import PipelinePass
+
+    if not isinstance(pass_, PipelinePass):
+        return [pass_]
+    passes = get_all_passes()
+    return [step for name in pass_.steps for step in pipeline_steps(passes[name]()())]
+
+
+def is_exact(pass_: ModulePass) -> bool:
+    """Whether the pass keeps every value bit for bit (a class attribute `exact`,
+    True unless a pass says otherwise; a pipeline is exact when all its steps are)."""
+    return all(getattr(step, "exact", True) for step in pipeline_steps(pass_))

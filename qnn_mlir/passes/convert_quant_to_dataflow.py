@@ -53,20 +53,36 @@ def _constant(value: SSAValue) -> DenseIntOrFPElementsAttr | None:
     return None
 
 
+def _fake_quantized(value: SSAValue) -> bool:
+    """Whether `value` is a QONNX fake quantizer's float output (through layout ops):
+    quant-to-integer has not run on it."""
+    while isinstance(value.owner, quant.ReshapeOp | quant.TransposeOp | quant.MaxPoolOp):
+        value = value.owner.input
+    return isinstance(value.owner, quant.IntQuantOp | quant.BipolarQuantOp)
+
+
 def _matrix_reason(op: quant.MatMulOp | quant.XnorPopcountOp) -> str | None:
+    if _fake_quantized(op.lhs) or _fake_quantized(op.rhs):
+        return ("its operands are still fake-quantized floats: run quant-to-integer first; "
+                "the accelerator streams integers")
     weights = _constant(op.rhs)
     if weights is None:
         return "its weights are not a constant: an MVAU keeps its weights in on-chip memory"
+    if not isinstance(weights.get_element_type(), IntegerType):
+        return (f"its weights are {weights.get_element_type()} constants, not quantized: the "
+                "model has no weight quantizer for this layer (use a QuantLinear)")
     if not _is_integer(op.lhs) or not _is_integer(op.result):
-        return (f"it computes in float ({_element(op.lhs)} x {weights.get_element_type()}): run "
-                "quant-to-integer first; the accelerator streams integers")
+        name = f"%{op.lhs.name_hint} " if op.lhs.name_hint else ""
+        return (f"its input {name}is {_element(op.lhs)}, not integers: the model does not "
+                "quantize it with one scale per tensor (it has no quantizer in front of this "
+                "layer, or one with a scale per channel), so the layer computes in float on "
+                "the host; a per-tensor quantizer (QuantIdentity) in front of it lets it "
+                "stream")
     if len(quant.shape_of(op.lhs)) < 2:
         return "its input has no batch dimension (rank 1)"
     if isinstance(op, quant.MatMulOp) and weights.get_element_type() == IntegerType(1):
         return ("its weights are i1, which the dataflow dialect reads as bipolar bits: give the "
                 "matmul ui1 weights for {0, 1} values, or use quant.xnor_popcount")
-    if isinstance(op, quant.MatMulOp) and not isinstance(weights.get_element_type(), IntegerType):
-        return f"its weights are {weights.get_element_type()}, not integers"
     return None
 
 
@@ -90,7 +106,8 @@ def _thresholds_reason(op: quant.MultiThresholdOp) -> str | None:
     rank = len(quant.shape_of(op.input))
     if quant.channel_axis(op.data_layout.data, rank) != rank - 1:
         return ("its channels are not the innermost dimension (data_layout NCHW): streams "
-                "carry channels innermost; run lower-conv for NHWC")
+                "carry channels innermost, and convolutional feature maps are not lowered to "
+                "NHWC streams yet")
     if thresholds is None:
         return "its thresholds are not a constant"
     if not _is_integer(op.output):
@@ -128,6 +145,9 @@ def unconvertible_reason(op: Operation) -> str | None:
         return _thresholds_reason(op)
     if isinstance(op, quant.TopKOp):
         return _topk_reason(op)
+    if isinstance(op, quant.ConvOp):
+        return ("convolutions are not lowered to streaming layers yet (sliding window + "
+                "MVAU): it runs on the host in float")
     return None
 
 
@@ -164,8 +184,16 @@ def host_reason(op: Operation) -> str:
         return "it hands a host tensor to a layer that runs on the host (no hardware)"
     if isinstance(op, dataflow.FromStreamOp):
         return "it turns the stream of a layer that runs on the host into a tensor (no hardware)"
-    if any(isinstance(r.type, TensorType) and isinstance(r.type.element_type, AnyFloat)
-           for r in op.results):
+    if isinstance(op, quant.IntQuantOp | quant.BipolarQuantOp) and constant_array(
+            op.operands[0]) is not None:
+        users = ", ".join(sorted({f"%{u.operation.results[0].name_hint}" for u in
+                                  op.results[0].uses if u.operation.results}))
+        return f"it fake-quantizes the constant weights of {users or 'an op'}, on the host"
+    floats = any(isinstance(r.type, TensorType) and isinstance(r.type.element_type, AnyFloat)
+                 for r in op.results)
+    if floats and isinstance(op, quant.ReshapeOp | quant.TransposeOp):
+        return "it rearranges a float tensor, which stays on the host with the float ops"
+    if floats:
         return "it computes in float; float compute stays on the host"
     return f"no streaming layer implements '{op.name}'"
 
@@ -260,8 +288,11 @@ def _replace_with_layer(
         raise PassFailedException(
             f"{PASS_NAME}: cannot convert '{first.name}' at {location_text(first)}: {error}"
         ) from error
-    layer.output.name_hint = layer.layer_name.data  # type: ignore[union-attr]
+    # The stream carries the values of `last_result` (the activation when one is fused),
+    # so it keeps that name: stages then compare value by value (equivalence.py).
+    layer.output.name_hint = last_result.name_hint or layer.layer_name.data  # type: ignore
     from_stream = dataflow.FromStreamOp.create(operands=[layer.output], result_types=[tensor])
+    from_stream.output.name_hint = layer.output.name_hint
     layer.location = from_stream.location = first.location  # diagnostics point at the source
     Rewriter.insert_op([layer, from_stream], InsertPoint.before(first))
     last_result.replace_all_uses_with(from_stream.output)

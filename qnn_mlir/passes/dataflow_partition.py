@@ -133,34 +133,77 @@ def _names(chain: Chain) -> str:
     return ", ".join(op.layer_name.data if op.layer_name else op.name for op in chain)
 
 
+def _label(op: Operation) -> str:
+    """How a report names an op: its kind and SSA name (or layer name, or location)."""
+    if isinstance(op, dataflow.StreamLayerOp) and op.layer_name:
+        return f"{op.name} \"{op.layer_name.data}\""
+    hints = [r.name_hint for r in op.results if r.name_hint]
+    return f"{op.name} %{hints[0]}" if hints else f"{op.name} at {location_text(op)}"
+
+
+def _host_ops(block: Block) -> list[Operation]:
+    """The ops of a function body that compute on the host (not constants, returns,
+    accelerators or the boundary ops that only re-type values around them)."""
+    return [op for op in block.ops if not isinstance(
+        op, arith.ConstantOp | func.ReturnOp | dataflow.AcceleratorOp | dataflow.ToStreamOp
+        | dataflow.FromStreamOp)]
+
+
+def _stranded_reason(layer: dataflow.StreamLayerOp, accelerators: list[str]) -> str:
+    """Why a streaming layer that could run in hardware stays on the host."""
+    chain = [op for op in _chains(layer.parent_block(), [])  # type: ignore[arg-type]
+             if layer in op][0]
+    if not accelerators:
+        return (f"its chain of {len(chain)} layer(s) ({_names(chain)}) could not be outlined "
+                "into an accelerator")
+    return (f"it belongs to a chain of {len(chain)} layer(s) ({_names(chain)}) that host ops "
+            f"cut off from the accelerator @{', @'.join(accelerators)}; a function holds one "
+            "accelerator, the longest chain (see the host ops' reasons)")
+
+
+def host_reason_after_partition(op: Operation) -> str:
+    """Why `op` runs on the host, true after dataflow-partition has run."""
+    if isinstance(op, dataflow.StreamLayerOp) and not reads_float(op):
+        block = op.parent_block()
+        accelerators = [a.sym_name.data for a in block.ops  # type: ignore[union-attr]
+                        if isinstance(a, dataflow.AcceleratorOp)]
+        return _stranded_reason(op, accelerators)
+    return host_reason(op)
+
+
+def host_op_reasons(module: ModuleOp) -> list[tuple[str, str]]:
+    """(op, reason) for every op of the module's functions that runs on the host."""
+    return [(_label(op), host_reason_after_partition(op))
+            for function in module.ops if isinstance(function, func.FuncOp)
+            and function.body.blocks for op in _host_ops(function.body.block)]
+
+
 def _report(function: func.FuncOp, accelerator: dataflow.AcceleratorOp | None,
             chain: Chain, reasons: dict[Operation, str], float_layers: int) -> list[str]:
     """One remark per op left on the host, and a summary, as `file:line:col: remark: ...`."""
     block = function.body.block
     position = block.get_operation_index(accelerator) if accelerator else None
     remarks = []
-    for op in block.ops:
-        if op is accelerator or isinstance(
-                op, arith.ConstantOp | func.ReturnOp | dataflow.ToStreamOp
-                | dataflow.FromStreamOp):
-            continue
+    for op in _host_ops(block):
         side = ""
         if position is not None:
             side = " (before" if block.get_operation_index(op) < position else " (after"
             side += " the accelerator)"
-        label = f" \"{op.layer_name.data}\"" if isinstance(
-            op, dataflow.StreamLayerOp) and op.layer_name else ""
         reason = reasons.get(op) or host_reason(op)
-        remarks.append(f"{location_text(op)}: remark: '{op.name}'{label} stays on the host"
+        remarks.append(f"{location_text(op)}: remark: {_label(op)} stays on the host"
                        f"{side}: {reason}")
     where = location_text(function)
     if accelerator is None and float_layers and not reasons:
         remarks.append(f"{where}: remark: @{function.sym_name.data} has no streaming layers "
                        "besides the float-input ones, which stay on the host: nothing to "
                        "outline (float-input=accelerator outlines them)")
+    elif accelerator is None and reasons:
+        remarks.append(f"{where}: remark: @{function.sym_name.data}: none of its chains of "
+                       "streaming layers can be outlined (the reasons are above)")
     elif accelerator is None:
-        remarks.append(f"{where}: remark: @{function.sym_name.data} has no chain of "
-                       "streaming layers to outline: run convert-quant-to-dataflow first")
+        remarks.append(f"{where}: remark: @{function.sym_name.data} has no streaming layers: "
+                       "convert-quant-to-dataflow converted none of its ops (the reasons are "
+                       "above), or has not run")
     else:
         remarks.append(f"{where}: remark: @{accelerator.sym_name.data} holds {len(chain)} "
                        f"layer(s): {_names(chain)}; {len(remarks)} op(s) stay on the host")

@@ -19,6 +19,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from qnn_mlir.dialects import quant
+from qnn_mlir.interpreter.constant_eval import constant_value
 from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
 
 
@@ -67,6 +68,33 @@ class FoldConstantLayoutOps(RewritePattern):
         rewriter.replace(op, make_constant(folded, op.output.type.element_type))
 
 
+class FoldConstantOperands(RewritePattern):
+    """A quant op computed from constants only, whose users are all elementwise ops
+    (a bias quantized with `Int32Bias`), becomes the constant it computes.
+
+    Weight quantizers (read by a matmul or conv) stay: quant-to-integer reads
+    their integer levels from them.
+    """
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, quant.QuantOp) or len(op.results) != 1:
+            return
+        result = op.results[0]
+        users = [use.operation for use in result.uses]
+        if not users or not all(isinstance(user, ELEMENTWISE) for user in users):
+            return
+        value = constant_value(result)
+        if value is None:
+            return
+        folded = make_constant(value, quant.tensor_type(result).element_type)
+        folded.result.name_hint = result.name_hint
+        rewriter.replace_op(op, folded)
+
+
+ELEMENTWISE = (quant.ElementwiseBinaryOp, quant.BatchNormOp)
+"""Users through which a folded constant operand changes nothing but its form."""
+
+
 class EraseDeadPureOps(RewritePattern):
     """Pure ops (quant compute and arith.constant) whose results are unused are dead."""
 
@@ -83,7 +111,8 @@ class QuantCanonicalize(ModulePass):
 
     Identity reshapes and transposes go, x+0, x-0, x*1 and x/1 go (when
     broadcasting leaves x's type unchanged), transposes of constants become
-    constants, and unused pure ops are erased. Semantics are unchanged, bit
+    constants, quant ops of constants that only elementwise ops read (a
+    quantized bias) become constants, and unused pure ops are erased. Semantics are unchanged, bit
     for bit.
     """
 
@@ -96,6 +125,7 @@ class QuantCanonicalize(ModulePass):
                     RemoveIdentityLayoutOps(),
                     RemoveNeutralArithmetic(),
                     FoldConstantLayoutOps(),
+                    FoldConstantOperands(),
                     EraseDeadPureOps(),
                 ],
                 dce_enabled=False,

@@ -15,19 +15,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr, TensorType, f32
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import BipolarType, integer_type_for, value_range
 from qnn_mlir.dialects.datatypes import integer_bounds as bounds
-from qnn_mlir.interpreter.quant import int_quant_levels
+from qnn_mlir.interpreter.quant import int_quant_op_levels
 from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
 from qnn_mlir.passes.threshold_search import float_thresholds
 
@@ -57,8 +58,7 @@ def quantized_constant(op: Operation) -> IntegerWeights | None:
         bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
         narrow = bool(op.narrow.value.data)
         zero = _integral_zero_point(op, zeropt)
-        levels = int_quant_levels(weights.astype(np.float32), scale, zeropt, bits, signed,
-                                  narrow, op.rounding_mode.data)
+        levels = int_quant_op_levels(op, weights.astype(np.float32), scale, zeropt)
         low, high = (-1, 1) if bits == 1 and signed else bounds(bits, signed, narrow)
         element_type = integer_type_for(low - zero, high - zero)
         return IntegerWeights((levels - zero).astype(np.int64), element_type,
@@ -132,11 +132,9 @@ def _activation_counts(op: Operation, shape: tuple[int, ...]):
             levels = np.where(full >= 0, 1, -1)
             low = -1
         else:
-            zeropt = constant_array(op.zeropt)
             bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
             narrow = bool(op.narrow.value.data)
-            levels = int_quant_levels(full, scale, zeropt, bits, signed, narrow,
-                                      op.rounding_mode.data)
+            levels = int_quant_op_levels(op, full, scale, constant_array(op.zeropt))
             low = -1 if bits == 1 and signed else bounds(bits, signed, narrow)[0]
         counts = np.asarray(levels - low, dtype=np.int64)
         return counts if len(shape) != 4 else counts[:, :, 0, 0]
@@ -208,7 +206,8 @@ class QuantToInteger:
         scale = _per_output_scale(weights, transposed, fan_out)
         lhs, input_scale = self._integer_input(op.lhs)
         weight_const = make_constant(np.ascontiguousarray(levels), weights.element_type)
-        weight_const.result.name_hint = f"{op.result.name_hint}_weights"
+        name = op.result.name_hint or "matmul"
+        weight_const.result.name_hint = f"{name}_weights"
         if lhs is None:  # float input: float matmul with integer-valued weights
             lhs_value, acc_type = op.lhs, op.result.type
         else:
@@ -223,22 +222,40 @@ class QuantToInteger:
             scale_const = make_constant(total_scale.astype(np.float32), f32)
             rescale = quant.MulOp.build(operands=[matmul.results[0], scale_const.result],
                                         result_types=[op.result.type])
+            scale_const.result.name_hint = f"{name}_scale"
             new_ops += [scale_const, rescale]
-        name = op.result.name_hint
         self.rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
         matmul.results[0].name_hint = name
+        if new_ops[-1] is not matmul:
+            new_ops[-1].results[0].name_hint = f"{name}_scaled"
 
-    @staticmethod
-    def _integer_input(value: SSAValue) -> tuple[SSAValue | None, float | None]:
-        """The integer tensor behind a matmul input: itself, or x in x * scalar."""
+    def _integer_input(self, value: SSAValue) -> tuple[SSAValue | None, float | None]:
+        """The integer tensor behind a matmul input: itself, or x in x * scalar, also
+        seen through layout ops (a flatten or `x.view(...)` after an activation), which
+        are then rebuilt on the integer tensor: moving a positive scalar factor across a
+        reshape, transpose or max pool is exact."""
         if not quant.is_float_tensor(value):
             return value, None
+        layouts: list[Operation] = []
+        while isinstance(value.owner, LAYOUT_OPS):
+            layouts.append(value.owner)
+            value = value.owner.input
         owner = value.owner
-        if isinstance(owner, quant.MulOp) and not quant.is_float_tensor(owner.lhs):
-            scale = splat_value(constant_array(owner.rhs))
-            if scale is not None:
-                return owner.lhs, scale
-        return None, None
+        if not isinstance(owner, quant.MulOp) or quant.is_float_tensor(owner.lhs):
+            return None, None
+        scale = splat_value(constant_array(owner.rhs))
+        if scale is None or (layouts and scale <= 0):
+            return None, None
+        integer = owner.lhs
+        for layout in reversed(layouts):
+            element = quant.tensor_type(integer).element_type
+            rebuilt = type(layout).build(
+                operands=[integer], properties=dict(layout.properties),
+                result_types=[TensorType(element, quant.shape_of(layout.results[0]))])
+            rebuilt.results[0].name_hint = layout.results[0].name_hint
+            self.rewriter.insert_op(rebuilt, InsertPoint.after(layout))
+            integer = rebuilt.results[0]
+        return integer, scale
 
 
 LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp, quant.MaxPoolOp)
@@ -288,6 +305,9 @@ class QuantToIntegerPass(ModulePass):
     """
 
     name = "quant-to-integer"
+    exact: ClassVar[bool] = False
+    """A float32 matmul of fake-quantized values becomes an exact integer accumulator
+    times the scale: float values change within float rounding (docs/checking.md)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         QuantToInteger().run(op)

@@ -1,125 +1,151 @@
 """streamline: fold the float ops in front of every multithreshold into its thresholds.
 
 After quant-to-integer, each activation is `multithreshold(f(acc))`, where acc is
-an integer accumulator and f a chain of float ops with constant operands:
-the weight scale (`quant.mul`), BatchNorm, biases (`quant.add`/`quant.sub`),
-divisions, ReLU. The same holds for the input quantizer, whose chain starts at
-the float input (x * 2 - 1 in bnn_pynq). This pass replaces the chain and the
-multithreshold with one multithreshold on acc itself:
+an integer accumulator and f a chain of elementwise ops with constant operands:
+the weight scale (`quant.mul`), BatchNorm, biases (`quant.add`/`quant.sub`, float
+or an `Int32Bias` quantizer of constants), divisions, ReLU, and reshapes such as
+a flatten or `x.view(...)`. The same holds for the input quantizer, whose chain
+starts at the float input (x * 2 - 1 in bnn_pynq). This pass replaces the chain
+and the multithreshold with one multithreshold on the chain's source:
 
+* the thresholds are searched per element of the source (one row per channel),
+  so a per-channel link anywhere in the chain (a per-channel scale, a bias,
+  BatchNorm) gives per-channel thresholds; rows that all agree on a float
+  source become one shared row;
 * integer source: thresholds are integers in the accumulator's range, found by
   exact search (threshold_search.py) over [acc_min, acc_max + 1] per channel,
   which is BatchNorm-to-affine, absorbing mul/add, ceil and clip in one step;
-* channels where f decreases (a negative BatchNorm gamma or scale): the
-  channel's weight column is negated (a bipolar column flipped), so that the
-  folded function increases, as FINN folds negative factors into the weights;
-* float source: thresholds are float32 values found over all finite floats.
+* float source: thresholds are float32 values found over all finite floats;
+* channels where f decreases (a negative BatchNorm gamma or scale, known from
+  the signs of the chain's constants): the channel's weight column is negated
+  (a bipolar column flipped), as FINN folds negative factors into the weights;
+  without weights to negate, the source itself is negated (exact) first.
 
-The result is bit-identical: count(acc) >= k exactly when acc >= T_k.
+The chain is evaluated with the interpreter's own op implementations, so the
+result is bit-identical: count(acc) >= k exactly when acc >= T_k.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, f32
+from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType, f32
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
-from xdsl.utils.exceptions import PassFailedException
 
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import integer_type_for, value_range
-from qnn_mlir.interpreter.quant import QuantFunctions
+from qnn_mlir.interpreter.constant_eval import constant_value, is_constant, run_op
 from qnn_mlir.ir_constants import constant_array, make_constant
-from qnn_mlir.passes.threshold_search import (
-    check_monotone,
-    direction,
-    float_thresholds,
-    search_thresholds,
-)
+from qnn_mlir.passes.threshold_search import float_thresholds, search_thresholds
 
 THRESHOLD_TYPE = IntegerType(32, Signedness.SIGNED)
 """Element type of integer thresholds (accumulators stay far below 2^31)."""
 
-FOLDABLE = (quant.MulOp, quant.AddOp, quant.SubOp, quant.DivOp, quant.BatchNormOp, quant.ReluOp)
-"""Float ops with one computed operand that a threshold search can absorb."""
-
-_IMPLS = {
-    quant.MulOp: QuantFunctions.run_mul,
-    quant.AddOp: QuantFunctions.run_add,
-    quant.SubOp: QuantFunctions.run_sub,
-    quant.DivOp: QuantFunctions.run_div,
-    quant.BatchNormOp: QuantFunctions.run_batchnorm,
-    quant.ReluOp: QuantFunctions.run_relu,
-    quant.MultiThresholdOp: QuantFunctions.run_multithreshold,
-}
+FOLDABLE = (quant.MulOp, quant.AddOp, quant.SubOp, quant.DivOp, quant.BatchNormOp,
+            quant.ReluOp, quant.ReshapeOp)
+"""Ops that are a monotone function of one computed operand, elementwise per channel."""
 
 
-def _computed_operand(op: Operation) -> SSAValue | None:
-    """The one operand that is not a constant, if there is exactly one."""
-    computed = [v for v in op.operands if constant_array(v) is None]
-    return computed[0] if len(computed) == 1 else None
+def link_input(op: Operation) -> SSAValue | None:
+    """The computed operand of a foldable op, if the op is an elementwise monotone
+    function of it; None if the op cannot join a chain."""
+    if isinstance(op, quant.ReshapeOp):
+        return op.input  # moves elements without changing them or their order
+    if not isinstance(op, FOLDABLE):
+        return None
+    computed = [v for v in op.operands if not is_constant(v)]
+    if len(computed) != 1:
+        return None
+    value = computed[0]
+    if isinstance(op, quant.DivOp) and value is op.rhs:
+        return None  # c / x changes direction at 0
+    if isinstance(op, quant.BatchNormOp) and value is not op.operands[0]:
+        return None
+    if quant.shape_of(value) != quant.shape_of(op.results[0]):
+        return None  # broadcasting would feed one element into several
+    return value
 
 
-def trace_chain(threshold: quant.MultiThresholdOp) -> tuple[SSAValue, list[Operation]]:
-    """Walk up from a multithreshold through single-use foldable float ops.
+@dataclass
+class Chain:
+    """A multithreshold and the foldable ops in front of it, source side first."""
 
-    Returns the source value (the first non-foldable value) and the chain,
-    source side first, ending with the multithreshold itself.
-    """
-    chain: list[Operation] = [threshold]
+    source: SSAValue
+    ops: list[Operation]
+
+    @property
+    def threshold(self) -> quant.MultiThresholdOp:
+        op = self.ops[-1]
+        assert isinstance(op, quant.MultiThresholdOp)
+        return op
+
+    @property
+    def elements(self) -> int:
+        """Elements of one frame of the source: each gets its own row of thresholds."""
+        return int(np.prod(quant.shape_of(self.source)[1:]))
+
+
+def trace_chain(threshold: quant.MultiThresholdOp) -> Chain:
+    """Walk up from a multithreshold through single-use foldable ops whose operand is a
+    (1, C) tensor: the source is the first value that is not such a link's output."""
+    ops: list[Operation] = [threshold]
     value = threshold.input
-    while True:
-        owner = value.owner
-        if not isinstance(owner, FOLDABLE) or value.uses.get_length() != 1:
+    while value.uses.get_length() == 1 and isinstance(value.owner, Operation):
+        operand = link_input(value.owner)
+        shape = quant.shape_of(operand) if operand is not None else ()
+        if operand is None or len(shape) != 2 or shape[0] != 1:
             break
-        operand = _computed_operand(owner)
-        if operand is None:
-            break
-        chain.append(owner)
+        ops.append(value.owner)
         value = operand
-    chain.reverse()
-    return value, chain
+    ops.reverse()
+    return Chain(value, ops)
 
 
-def chain_evaluator(source: SSAValue, chain: list[Operation], channels: int
-                    ) -> Callable[[np.ndarray], np.ndarray]:
-    """count(candidates): run the chain with the interpreter's numpy semantics.
+def element_directions(chain: Chain) -> np.ndarray:
+    """+1 where the chain's output rises with the source element, -1 where it falls.
 
-    Candidates have shape (K, C): K values for each of the C channels of the
-    (1, C) tensor; the batch dimension carries the K candidates.
+    Every link is monotone with a sign known from its constants: a product or
+    quotient by c has sign(c), BatchNorm sign(gamma), c - x is falling, ReLU and
+    adds keep the direction. A flat element (a factor 0) counts as rising.
     """
-    threshold = chain[-1]
-    out_scale = threshold.out_scale.value.data
-    out_bias = threshold.out_bias.value.data
-    integer = not quant.is_float_tensor(source)
-    shape = quant.shape_of(source)
-
-    def evaluate(candidates: np.ndarray) -> np.ndarray:
-        values = candidates.astype(np.int64 if integer else np.float32)
-        if channels == 1 and shape[1] != 1:
-            values = np.broadcast_to(values, (values.shape[0], shape[1]))
-        current = np.ascontiguousarray(values)
-        for op in chain:
-            computed = _computed_operand(op)
-            args = tuple(current if v is computed else _interpreter_value(v) for v in op.operands)
-            current = _IMPLS[type(op)](QuantFunctions(), None, op, args).values[0]
-        counts = np.rint((np.asarray(current, dtype=np.float64) - out_bias) / out_scale)
-        counts = counts.astype(np.int64)
-        return counts[:, :1] if channels == 1 else counts
-
-    return evaluate
+    signs = np.ones(quant.shape_of(chain.source), dtype=np.float64)
+    for op in chain.ops[:-1]:
+        shape = quant.shape_of(op.results[0])
+        if isinstance(op, quant.ReshapeOp):
+            signs = signs.reshape(shape)
+        elif isinstance(op, quant.SubOp) and link_input(op) is op.rhs:
+            signs = -signs
+        elif isinstance(op, quant.MulOp | quant.DivOp):
+            other = op.rhs if link_input(op) is op.lhs else op.lhs
+            signs = np.broadcast_to(signs * np.sign(constant_value(other)), shape)
+        elif isinstance(op, quant.BatchNormOp):
+            gamma = constant_value(op.operands[1])
+            broadcast = (1, -1) + (1,) * (len(shape) - 2)
+            signs = signs * np.sign(gamma).reshape(broadcast)
+    return np.where(np.ravel(signs) < 0, -1, 1)
 
 
-def _interpreter_value(value: SSAValue) -> np.ndarray:
-    """A constant as the interpreter holds it: float32 or int64."""
-    array = constant_array(value)
-    assert array is not None
-    return array.astype(np.float32 if np.issubdtype(array.dtype, np.floating) else np.int64)
+def chain_counts(chain: Chain, candidates: np.ndarray) -> np.ndarray:
+    """count(candidates): the chain run with the interpreter's semantics.
+
+    Candidates have shape (K, E): K values for each of the E source elements;
+    the batch dimension carries the K candidates.
+    """
+    threshold = chain.threshold
+    integer = not quant.is_float_tensor(chain.source)
+    current = np.ascontiguousarray(candidates, dtype=np.int64 if integer else np.float32)
+    current = current.reshape((len(candidates), *quant.shape_of(chain.source)[1:]))
+    for op in chain.ops:
+        computed = link_input(op) if op is not threshold else threshold.input
+        args = [current if v is computed else constant_value(v) for v in op.operands]
+        current = run_op(op, args)[0]
+    out_scale, out_bias = threshold.out_scale.value.data, threshold.out_bias.value.data
+    counts = np.rint((np.asarray(current, dtype=np.float64) - out_bias) / out_scale)
+    return counts.astype(np.int64).reshape(len(candidates), -1)
 
 
 def _weights_of(source: SSAValue) -> tuple[Operation, np.ndarray] | None:
@@ -158,61 +184,91 @@ class Streamliner:
                 self.fold(op)
 
     def fold(self, threshold: quant.MultiThresholdOp) -> None:
-        source, chain = trace_chain(threshold)
-        if len(quant.shape_of(source)) != 2:
-            return  # convolutions (rank 4) are folded once lower-conv exists
+        chain = trace_chain(threshold)
+        if len(quant.shape_of(chain.source)) != 2 or len(chain.ops) == 1:
+            return  # nothing in front of it, or a convolution (folded once lower-conv exists)
         levels = quant.shape_of(threshold.thresholds)[1]
+        directions = element_directions(chain)
+        falling = directions < 0
+        source = chain.source
         if quant.is_float_tensor(source):
-            if len(chain) == 1:
-                return  # already a float multithreshold on its source
-            channels = quant.shape_of(threshold.thresholds)[0]
-            evaluate = chain_evaluator(source, chain, channels)
-            table = make_constant(float_thresholds(evaluate, channels, levels), f32)
+            if falling.any():
+                source = self._negate_source(source, falling, threshold)
+            rows = float_thresholds(lambda x: chain_counts(chain, x * directions),
+                                    chain.elements, levels)
+            if np.all(rows == rows[:1]):
+                rows = rows[:1]  # one row shared by every channel
+            table = make_constant(rows, f32)
         else:
-            table = make_constant(self._integer_thresholds(source, chain, levels), THRESHOLD_TYPE)
-        table.result.name_hint = f"{threshold.output.name_hint}_thresholds"
-        folded = quant.MultiThresholdOp.build(
-            operands=[source, table.result], result_types=[threshold.output.type],
-            properties=dict(threshold.properties),
-        )
-        self.rewriter.insert_op([table, folded], InsertPoint.before(threshold))
+            low, high = accumulator_bounds(source)
+            if falling.any():
+                if self._can_negate_columns(source):
+                    self._negate_columns(source, falling)
+                else:
+                    source = self._negate_source(source, falling, threshold)
+                low, high = np.where(falling, -high, low), np.where(falling, -low, high)
+            rows = search_thresholds(lambda x: chain_counts(chain, x * directions),
+                                     low, high, levels)
+            table = make_constant(rows, THRESHOLD_TYPE)
+        self._replace(chain, source, table)
+
+    def _replace(self, chain: Chain, source: SSAValue, table: Operation) -> None:
+        """One multithreshold of `source` (reshaped back if the chain reshaped) replaces
+        the chain's result; the chain's ops go."""
+        threshold = chain.threshold
         name = threshold.output.name_hint
-        threshold.output.replace_all_uses_with(folded.output)
-        folded.output.name_hint = name
-        for op in reversed(chain):
+        table.results[0].name_hint = f"{name}_thresholds"
+        result_type = threshold.output.type
+        properties = dict(threshold.properties)
+        reshaped = quant.shape_of(source) != quant.shape_of(threshold.output)
+        if reshaped:
+            properties.pop("data_layout", None)  # rank 2: channels are axis 1
+        folded = quant.MultiThresholdOp.build(
+            operands=[source, table.results[0]],
+            result_types=[TensorType(result_type.element_type, quant.shape_of(source))],
+            properties=properties,
+        )
+        new_ops: list[Operation] = [table, folded]
+        if reshaped:
+            folded.output.name_hint = f"{name}_folded"
+            new_ops.append(quant.ReshapeOp.build(operands=[folded.output],
+                                                 result_types=[result_type]))
+        self.rewriter.insert_op(new_ops, InsertPoint.before(threshold))
+        result = new_ops[-1].results[0]
+        threshold.output.replace_all_uses_with(result)
+        result.name_hint = name
+        for op in reversed(chain.ops):
             if all(not r.uses for r in op.results):
                 self.rewriter.erase_op(op)
 
-    def _integer_thresholds(self, source: SSAValue, chain: list[Operation],
-                            levels: int) -> np.ndarray:
-        channels = quant.shape_of(source)[1]
-        low, high = accumulator_bounds(source)
-        evaluate = chain_evaluator(source, chain, channels)
-        where = f"'{chain[-1].output.name_hint}'"
-        bad = check_monotone(evaluate, low, high)
-        if bad is not None:
-            raise PassFailedException(
-                f"streamline: the activation {where} is not monotone in its accumulator on "
-                f"channel(s) {bad.tolist()[:8]}; it cannot become a multithreshold"
-            )
-        falling = direction(evaluate, low, high) < 0
-        if falling.any():
-            self._negate_columns(source, falling, where)
-            low, high = np.where(falling, -high, low), np.where(falling, -low, high)
-            sign = np.where(falling, -1, 1)
-            inner = evaluate
-            evaluate = lambda x: inner(x * sign)  # noqa: E731 - a one-line view
-        return search_thresholds(evaluate, low, high, levels)
+    def _negate_source(self, source: SSAValue, falling: np.ndarray,
+                       before: Operation) -> SSAValue:
+        """source * (+1 | -1 per channel), exact: decreasing channels become increasing."""
+        signs = np.where(falling, -1, 1).reshape(quant.shape_of(source))
+        tensor = quant.tensor_type(source)
+        if quant.is_float_tensor(source):
+            signs_op, result_type = make_constant(signs.astype(np.float32), f32), tensor
+        else:
+            low, high = value_range(tensor.element_type)
+            signs_op = make_constant(signs, integer_type_for(-1, 1))
+            result_type = TensorType(integer_type_for(min(low, -high), max(high, -low)),
+                                     tensor.get_shape())
+        negate = quant.MulOp.build(operands=[source, signs_op.result], result_types=[result_type])
+        signs_op.result.name_hint = f"{source.name_hint or 'source'}_signs"
+        negate.result.name_hint = f"{source.name_hint or 'source'}_oriented"
+        self.rewriter.insert_op([signs_op, negate], InsertPoint.before(before))
+        return negate.result
 
-    def _negate_columns(self, source: SSAValue, falling: np.ndarray, where: str) -> None:
+    @staticmethod
+    def _can_negate_columns(source: SSAValue) -> bool:
+        found = _weights_of(source)
+        return (found is not None and source.uses.get_length() == 1
+                and found[0].rhs.uses.get_length() == 1)
+
+    def _negate_columns(self, source: SSAValue, falling: np.ndarray) -> None:
         """acc_c -> -acc_c by negating weight column c (flipping a bipolar column)."""
         found = _weights_of(source)
-        if found is None or source.uses.get_length() != 1 or found[0].rhs.uses.get_length() != 1:
-            raise PassFailedException(
-                f"streamline: the activation {where} decreases with its input on channel(s) "
-                f"{np.nonzero(falling)[0].tolist()[:8]} (a negative scale or BatchNorm gamma), "
-                "and the weights behind it cannot be negated (shared or not constant)"
-            )
+        assert found is not None
         matmul, weights = found
         negated = np.where(falling[None, :], -weights.astype(np.int64), weights)
         element = quant.tensor_type(matmul.rhs).element_type
@@ -233,9 +289,10 @@ class Streamline(ModulePass):
     """Fold the float ops in front of each multithreshold into its thresholds.
 
     Integer sources get integer thresholds clipped to the accumulator range
-    (BatchNorm, scales, biases and ReLU absorbed; decreasing channels flip their
-    weight column); the input quantizer absorbs the float prologue (x * 2 - 1)
-    into float thresholds. Bit-identical by construction.
+    (scales, biases, BatchNorm, ReLU and reshapes absorbed, one row per
+    channel; decreasing channels flip their weight column); float sources (the
+    input quantizer, or a layer whose input the model does not quantize) get
+    float32 thresholds over all finite inputs. Bit-identical by construction.
     """
 
     name = "streamline"

@@ -2,6 +2,17 @@
 
   qnn-run model.mlir --input x.npy [--input y.npy ...] [--output out.npy]
   qnn-run --csim BUILD_DIR --input x.npy [--output out.npy]
+  qnn-run before.mlir --compare after.mlir [--exact] [--input x.npy]
+  qnn-run model.mlir --bisect -p PIPELINE [--input x.npy]
+
+--compare runs both files and compares the values that carry the same SSA
+name, in program order, and reports the first one that differs beyond float
+rounding (or at all, with --exact), other than at a threshold tie
+(docs/checking.md). --bisect runs the passes of PIPELINE one at a time and
+compares each pass's output with its input the same way (exactly, unless the
+pass is marked inexact), and names the first pass and value that depart.
+Without --input, both use 100 generated inputs (Fashion-MNIST test images for
+a 1x28x28 or 784 input, else uniform [0, 1)). Exit code 1 on a departure.
 
 With --csim, BUILD_DIR is a qnn-compile output: the host ops run in the
 interpreter and the accelerator in the C simulation of the emitted C++, so the
@@ -58,6 +69,54 @@ def save_outputs(path: str, outputs: list[np.ndarray]) -> None:
         raise QnnError(f"{path}: error: cannot write output: {error.strerror}") from error
 
 
+def _compare_inputs(module, paths: list[str]) -> list[np.ndarray]:
+    from qnn_mlir.compiler import check_inputs
+
+    return [load_array(p) for p in paths] if paths else [check_inputs(module, 100)]
+
+
+def _ties_text(ties: dict[int, str]) -> str:
+    return f"; {len(ties)} input(s) with a threshold tie at " + ", ".join(
+        sorted({f"%{name}" for name in ties.values()})) if ties else ""
+
+
+def compare_files(before_path: str, after_path: str, inputs: list[str], exact: bool) -> None:
+    """`--compare`: print where `after` departs from `before`, or that it does not."""
+    from qnn_mlir.dialects import make_context
+    from qnn_mlir.equivalence import compare
+
+    before = parse_module_file(make_context(), before_path)
+    after = parse_module_file(make_context(), after_path)
+    arrays = _compare_inputs(before, inputs)
+    result = compare(before, after, arrays, exact)
+    if result.divergence is not None:
+        raise QnnError(f"{after_path}: error: departs from {before_path}: "
+                       f"{result.divergence.text(result.examined)}")
+    rule = "bit for bit" if exact else "within float rounding"
+    print(f"{after_path} computes what {before_path} computes, {rule}, on "
+          f"{result.examined} inputs{_ties_text(result.ties)}")
+
+
+def bisect_passes(path: str, pipeline: str, inputs: list[str]) -> None:
+    """`--bisect`: run the pipeline pass by pass and name the first pass that departs."""
+    from qnn_mlir.compile_check import Stage
+    from qnn_mlir.compiler import run_stages
+    from qnn_mlir.dialects import make_context
+    from qnn_mlir.equivalence import compare
+
+    module = parse_module_file(make_context(), path)
+    arrays = _compare_inputs(module, inputs)
+    stages = [Stage(path, module)] + run_stages(module, pipeline)
+    for before, after in zip(stages, stages[1:], strict=False):
+        result = compare(before.module, after.module, arrays, after.exact)
+        if result.divergence is not None:
+            raise QnnError(f"{path}: error: pass '{after.name}' changes what the IR computes: "
+                           f"{result.divergence.text(result.examined)}")
+        rule = "bit for bit" if after.exact else "within float rounding"
+        print(f"{after.name}: keeps every value {rule} on {result.examined} inputs"
+              f"{_ties_text(result.ties)}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `qnn-run` console script."""
     parser = argparse.ArgumentParser(prog="qnn-run", description=__doc__,
@@ -70,12 +129,30 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="an input array, once per function argument")
     parser.add_argument("--output", metavar="OUT.npy", help="where to save the results")
     parser.add_argument("--function", help="the function to run (default: @main)")
+    parser.add_argument("--compare", metavar="AFTER.mlir",
+                        help="compare this file's values with the module's, name by name")
+    parser.add_argument("--exact", action="store_true",
+                        help="with --compare: any difference counts, no float rounding")
+    parser.add_argument("--bisect", action="store_true",
+                        help="run the -p pipeline pass by pass, comparing each step")
+    parser.add_argument("-p", "--passes", metavar="PIPELINE", help="the passes for --bisect")
     args = parser.parse_args(argv)
 
     def body() -> int:
         from qnn_mlir.dialects import make_context
         from qnn_mlir.interpreter import run_module
 
+        if args.compare or args.bisect:
+            if args.module is None or args.csim or args.output:
+                raise QnnError("qnn-run: error: --compare and --bisect take one .mlir file "
+                               "(no --csim, no --output)")
+            if args.bisect:
+                if not args.passes:
+                    raise QnnError("qnn-run: error: --bisect needs the passes: -p PIPELINE")
+                bisect_passes(args.module, args.passes, args.input)
+            else:
+                compare_files(args.module, args.compare, args.input, args.exact)
+            return 0
         if (args.module is None) == (args.csim is None):
             raise QnnError("qnn-run: error: give either an .mlir file or --csim BUILD_DIR")
         path = args.module or build_module_path(args.csim)

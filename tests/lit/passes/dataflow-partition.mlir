@@ -47,9 +47,9 @@
 // ACCEL-NEXT: %[[C:.*]] = arith.constant dense<5.000000e-01> : tensor<f32>
 // ACCEL-NEXT: %[[Y:.*]] = quant.mul %[[ACC]], %[[C]] : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
 // ACCEL-NEXT: func.return %[[Y]] : tensor<1x2xf32>
-// REPORT: dataflow-partition.mlir:[[# @LINE + 5]]:3: remark: 'quant.reshape' stays on the host (before the accelerator): it computes in float; float compute stays on the host
-// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE + 6]]:3: remark: 'dataflow.thresholding' "quant_in" stays on the host (before the accelerator): its input is float (f32): quantizing on the host streams its 1-bit !quant.bipolar output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
-// ACCEL-REPORT: dataflow-partition.mlir:[[# @LINE + 3]]:3: remark: 'quant.reshape' stays on the host (before the accelerator): it computes in float; float compute stays on the host
+// REPORT: dataflow-partition.mlir:[[# @LINE + 5]]:3: remark: quant.reshape %flat stays on the host (before the accelerator): it rearranges a float tensor, which stays on the host with the float ops
+// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE + 6]]:3: remark: dataflow.thresholding "quant_in" stays on the host (before the accelerator): its input is float (f32): quantizing on the host streams its 1-bit !quant.bipolar output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
+// ACCEL-REPORT: dataflow-partition.mlir:[[# @LINE + 3]]:3: remark: quant.reshape %flat stays on the host (before the accelerator): it rearranges a float tensor, which stays on the host with the float ops
 // ACCEL-REPORT-NOT: 'dataflow.thresholding' "quant_in"
 func.func @tfc(%input: tensor<1x1x2x4xf32>) -> tensor<1x2xf32> {
   %flat = quant.reshape %input : (tensor<1x1x2x4xf32>) -> tensor<1x8xf32>
@@ -65,9 +65,9 @@ func.func @tfc(%input: tensor<1x1x2x4xf32>) -> tensor<1x2xf32> {
   %y = quant.mul %scores, %c : (tensor<1x2xui3>, tensor<f32>) -> tensor<1x2xf32>
   func.return %y : tensor<1x2xf32>
 }
-// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 3]]:3: remark: 'quant.mul' stays on the host (after the accelerator): it computes in float; float compute stays on the host
+// REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 3]]:3: remark: quant.mul %y stays on the host (after the accelerator): it computes in float; float compute stays on the host
 // REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 15]]:1: remark: @tfc_accel holds 2 layer(s): fc0, fc1; 3 op(s) stay on the host
-// ACCEL-REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: 'quant.mul' stays on the host (after the accelerator): it computes in float; float compute stays on the host
+// ACCEL-REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: quant.mul %y stays on the host (after the accelerator): it computes in float; float compute stays on the host
 // ACCEL-REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 17]]:1: remark: @tfc_accel holds 3 layer(s): quant_in, fc0, fc1; 2 op(s) stay on the host
 // TOP: dataflow.accelerator @tfc_tfc(
 
@@ -99,8 +99,8 @@ func.func @two_chains(%x: tensor<1x4xsi4>) -> (tensor<1x4x!quant.bipolar>, tenso
   %ct = dataflow.from_stream %c : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
   func.return %bt, %ct : tensor<1x4x!quant.bipolar>, tensor<1x4xui1>
 }
-// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: 'quant.add' stays on the host (after the accelerator): no streaming layer implements 'quant.add'
-// REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: 'dataflow.thresholding' "c" stays on the host (after the accelerator): it belongs to a separate chain of 1 layer(s) (c); only the longest (2 layer(s)) becomes the accelerator
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: quant.add %sum stays on the host (after the accelerator): no streaming layer implements 'quant.add'
+// REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: dataflow.thresholding "c" stays on the host (after the accelerator): it belongs to a separate chain of 1 layer(s) (c); only the longest (2 layer(s)) becomes the accelerator
 // REPORT: remark: @two_chains_accel holds 2 layer(s): a, b; 2 op(s) stay on the host
 // TOP: dataflow.accelerator @tfc_two_chains(
 
@@ -114,8 +114,8 @@ func.func @stream_argument(%s: !dataflow.stream<1x4xsi4, 1>) -> tensor<1x4xui1> 
   %t = dataflow.from_stream %a : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
   func.return %t : tensor<1x4xui1>
 }
-// REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: 'dataflow.thresholding' "a" stays on the host: its chain (a) cannot be outlined: its input stream is not a dataflow.to_stream of a host tensor
-// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:1: remark: @stream_argument has no chain of streaming layers to outline: run convert-quant-to-dataflow first
+// REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: dataflow.thresholding "a" stays on the host: its chain (a) cannot be outlined: its input stream is not a dataflow.to_stream of a host tensor
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:1: remark: @stream_argument: none of its chains of streaming layers can be outlined (the reasons are above)
 
 // A float input quantizer whose output the host reads as well as a layer:
 // the layer reads a new to_stream of a new from_stream (the host's own
@@ -149,7 +149,7 @@ func.func @shared_quantizer(%x: tensor<1x4xf32>) -> (tensor<1x4xui1>, tensor<1x4
   %qt = dataflow.from_stream %q : !dataflow.stream<1x4xui2, 1> -> tensor<1x4xui2>
   func.return %at, %qt : tensor<1x4xui1>, tensor<1x4xui2>
 }
-// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: 'dataflow.thresholding' "q" stays on the host (before the accelerator): its input is float (f32): quantizing on the host streams its 2-bit ui2 output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: dataflow.thresholding "q" stays on the host (before the accelerator): its input is float (f32): quantizing on the host streams its 2-bit ui2 output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
 // REPORT-NEXT: remark: @shared_quantizer_accel holds 1 layer(s): a; 1 op(s) stay on the host
 // ACCEL-REPORT: remark: @shared_quantizer_accel holds 2 layer(s): q, a; 0 op(s) stay on the host
 
@@ -166,6 +166,6 @@ func.func @quantizer_only(%x: tensor<1x4xf32>) -> tensor<1x4x!quant.bipolar> {
   %qt = dataflow.from_stream %q : !dataflow.stream<1x4x!quant.bipolar, 1> -> tensor<1x4x!quant.bipolar>
   func.return %qt : tensor<1x4x!quant.bipolar>
 }
-// REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: 'dataflow.thresholding' "q_only" stays on the host: its input is float (f32): quantizing on the host streams its 1-bit !quant.bipolar output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
+// REPORT: dataflow-partition.mlir:[[# @LINE - 4]]:3: remark: dataflow.thresholding "q_only" stays on the host: its input is float (f32): quantizing on the host streams its 1-bit !quant.bipolar output into the accelerator instead of 32-bit floats, and float comparators stay off the fabric
 // REPORT-NEXT: dataflow-partition.mlir:[[# @LINE - 7]]:1: remark: @quantizer_only has no streaming layers besides the float-input ones, which stay on the host: nothing to outline (float-input=accelerator outlines them)
 // ACCEL-REPORT: remark: @quantizer_only_accel holds 1 layer(s): q_only; 0 op(s) stay on the host
