@@ -38,6 +38,8 @@ class Stage:
     name: str
     module: ModuleOp
     exact: bool = True
+    spec: str = ""
+    """The pass with its options, as `qnn-opt -p` takes it."""
 
 
 @dataclass
@@ -78,11 +80,12 @@ def _first_difference(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> str:
            f"{b[image][element]}"
 
 
-def check_compiled(stages: list[Stage], simulated: np.ndarray,
-                   inputs: np.ndarray) -> CheckResult:
+def check_compiled(stages: list[Stage], simulated: np.ndarray, inputs: np.ndarray,
+                   reproduce: str = "") -> CheckResult:
     """Check the C simulation's outputs on `inputs` against the stages (the import
     first, the last dataflow stage last); raise a QnnError that names the pass and the
-    value when the compiled model departs from the imported one."""
+    value when the compiled model departs from the imported one. `reproduce` is a
+    command that repeats the pass-by-pass comparison, for the message."""
     from qnn_mlir.interpreter import run_module
 
     count = len(inputs)
@@ -109,11 +112,12 @@ def check_compiled(stages: list[Stage], simulated: np.ndarray,
                              examined)
         if comparison.divergence is not None:
             raise QnnError(
-                f"qnn-compile: error: the compiled model departs from the imported model "
-                f"({int(differing.sum())} of {count} outputs differ beyond float rounding). "
-                f"The first pass that changes a value is '{after.name}': "
-                f"{comparison.divergence.text(comparison.examined)}. This is a compiler bug; "
-                "`qnn-run --bisect` repeats the comparison on an IR file, pass by pass")
+                f"qnn-compile: error: the compiled model departs from the imported model: "
+                f"{int(differing.sum())} of {count} outputs differ beyond float rounding\n"
+                f"  the first pass that changes a value is '{after.name}'\n"
+                f"  first value: {comparison.divergence.text(comparison.examined)}\n"
+                "  this is a compiler bug" + (f"; to repeat the comparison pass by pass:\n"
+                                               f"    {reproduce}" if reproduce else ""))
         for index, value in comparison.ties.items():
             result.ties.setdefault(index, (after.name, value))
     unexplained = [i for i in np.nonzero(differing)[0].tolist() if i not in result.ties]

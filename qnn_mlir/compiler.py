@@ -123,7 +123,7 @@ def run_stages(module: ModuleOp, spec: str) -> list[Stage]:
             module.verify()
         except DiagnosticException as error:
             raise QnnError(f"error: {error}") from error
-        stages.append(Stage(step.name, module, is_exact(step)))
+        stages.append(Stage(step.name, module, is_exact(step), str(step.pipeline_pass_spec())))
     return stages
 
 
@@ -261,7 +261,10 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
         if len(calls) == 1:  # Vitis csim vectors: the accelerator's real inputs and outputs
             for name, data in calls[0].testbench_files(TESTBENCH_FRAMES).items():
                 files[name] = data
-        result = check_compiled(lowered.passes, simulated, inputs)
+        pipeline = ",".join(stage.spec for stage in lowered.passes[1:])
+        reproduce = (f"qnn-translate --import-onnx {model_path} -o imported.mlir && qnn-run "
+                     f"imported.mlir --bisect -p '{pipeline}'")
+        result = check_compiled(lowered.passes, simulated, inputs, reproduce)
         summary.seconds["C simulation build + check"] = time.perf_counter() - timer
         summary.check, summary.tie_inputs = result.text(), result.tie_inputs
 

@@ -21,99 +21,29 @@ import random
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+from onnx_builders import (
+    QONNX_DOMAIN,
+    QUANT_PARAMETERS,
+    cyclic_model,
+    initializer,
+    make_model,
+    qcdq_model,
+    quant_model,
+    quant_node,
+    single_node,
+    valid_model,
+)
 
 BIN_DIR = os.path.dirname(sys.executable)
-QONNX_DOMAIN = "qonnx.custom_op.general"
 OUTPUT = "out.mlir"
-
-# ---------------------------------------------------------------------------
-# ONNX model builders
-# ---------------------------------------------------------------------------
-
-
-def initializer(name: str, value) -> onnx.TensorProto:
-    """An initializer from a numpy value (float scalars stay float32)."""
-    array = np.asarray(value)
-    if array.dtype == np.float64:
-        array = array.astype(np.float32)
-    return numpy_helper.from_array(array, name)
-
-
-QUANT_PARAMETERS = [initializer("scale", 0.5), initializer("zeropt", 0.0),
-                    initializer("bits", 4.0)]
-"""scale, zero point and bit width of a 4-bit Quant node."""
-
-
-def quant_node(source: str = "x", result: str = "y", bitwidth: str = "bits",
-               name: str = "quant", **attributes) -> onnx.NodeProto:
-    """A QONNX Quant node with the usual attributes; keyword arguments override them."""
-    values = {"signed": 1, "narrow": 0, "rounding_mode": "ROUND", **attributes}
-    return helper.make_node("Quant", [source, "scale", "zeropt", bitwidth], [result],
-                            name=name, domain=QONNX_DOMAIN, **values)
-
-
-def make_model(nodes: Sequence[onnx.NodeProto], initializers: Sequence[onnx.TensorProto] = (),
-               input_shape: Sequence[int | str | None] | None = (1, 4),
-               input_type: int = TensorProto.FLOAT, output: str = "y",
-               output_shape: Sequence[int] | None = None,
-               opsets: Sequence[tuple[str, int]] = (("", 13), (QONNX_DOMAIN, 1)),
-               ) -> onnx.ModelProto:
-    """A one-input, one-output model; the output shape is left to shape inference."""
-    graph = helper.make_graph(
-        list(nodes), "graph",
-        [helper.make_tensor_value_info("x", input_type, input_shape)],
-        [helper.make_tensor_value_info(output, TensorProto.FLOAT, output_shape)],
-        list(initializers),
-    )
-    return helper.make_model(
-        graph, opset_imports=[helper.make_opsetid(domain, version) for domain, version in opsets]
-    )
-
-
-def valid_model() -> onnx.ModelProto:
-    """x -> Quant(4 bit) -> MatMul(4x3) -> BipolarQuant: the positive control."""
-    nodes = [
-        quant_node(result="xq"),
-        helper.make_node("MatMul", ["xq", "weight"], ["z"], name="matmul"),
-        helper.make_node("BipolarQuant", ["z", "scale"], ["y"], name="sign",
-                         domain=QONNX_DOMAIN),
-    ]
-    weight = initializer("weight", np.arange(12, dtype=np.float32).reshape(4, 3) - 6)
-    return make_model(nodes, [*QUANT_PARAMETERS, weight], output_shape=(1, 3))
-
-
-def single_node(op_type: str, inputs: Sequence[str] = ("x",), outputs: Sequence[str] = ("y",),
-                name: str = "node", domain: str = "", initializers=(), **kwargs) -> onnx.ModelProto:
-    """A model of one node; `kwargs` are split into model options and node attributes."""
-    model_options = {k: kwargs.pop(k) for k in ("input_shape", "input_type", "opsets")
-                     if k in kwargs}
-    node = helper.make_node(op_type, list(inputs), list(outputs), name=name, domain=domain,
-                            **kwargs)
-    return make_model([node], initializers, **model_options)
-
-
-def quant_model(*nodes: onnx.NodeProto, bits: float = 4.0) -> onnx.ModelProto:
-    """A model of Quant-family nodes with the 4-bit parameters (bit width `bits`)."""
-    parameters = [*QUANT_PARAMETERS[:2], initializer("bits", bits)]
-    return make_model(nodes, parameters)
-
-
-def cyclic_model() -> onnx.ModelProto:
-    """a = x + b; b = relu(a): a cycle, which ONNX forbids."""
-    return make_model([
-        helper.make_node("Add", ["x", "b"], ["a"], name="add"),
-        helper.make_node("Relu", ["a"], ["b"], name="relu_loop"),
-        helper.make_node("Relu", ["a"], ["y"], name="relu_out"),
-    ])
-
 
 # ---------------------------------------------------------------------------
 # Input writers: each returns a function that creates the input file at a path
@@ -391,6 +321,27 @@ TRANSLATE_CASES = [
               onnx_file(single_node("MatMul", ["x", "w"], name="mm",
                                     initializers=[initializer("w", np.ones((5, 3)))])),
               "node 'mm'", "inner dimensions differ: [1, 4] x [5, 3]"),
+    # -- QCDQ quantizers (QuantizeLinear -> [Clip] -> DequantizeLinear) ---------------------
+    translate("qcdq-scales-differ", "DequantizeLinear with another scale than its "
+              "QuantizeLinear", "qcdq.onnx", onnx_file(qcdq_model(dequantize_scale=0.25)),
+              "node 'dequantize' (op type 'DequantizeLinear'): error: its scale, zero point "
+              "or axis differ from those of QuantizeLinear 'quantize'"),
+    translate("qcdq-clip-range", "Clip [0, 100] between QuantizeLinear and DequantizeLinear",
+              "qcdq.onnx", onnx_file(qcdq_model(clip=(0, 100))),
+              "node 'clip' (op type 'Clip'): error: the integer range [0, 100] is not the "
+              "range of a signed or unsigned (narrow) integer"),
+    translate("qcdq-not-dequantized", "QuantizeLinear whose integers a Cast reads",
+              "qcdq.onnx", onnx_file(qcdq_model(use="cast")),
+              "node 'quantize' (op type 'QuantizeLinear'): error: its output is not "
+              "dequantized by a DequantizeLinear"),
+    translate("qcdq-dequantize-computed", "DequantizeLinear of a Cast of the input",
+              "qcdq.onnx", onnx_file(qcdq_model(use="computed")),
+              "node 'dequantize' (op type 'DequantizeLinear'): error: its input comes from "
+              "Cast, not from a QuantizeLinear or an integer constant"),
+    translate("qcdq-blocked", "QuantizeLinear with block_size (blocked quantization)",
+              "qcdq.onnx", onnx_file(qcdq_model(block_size=2)),
+              "node 'quantize' (op type 'QuantizeLinear'): error: attribute 'block_size' is "
+              "not supported"),
     # -- the output ------------------------------------------------------------------------
     translate("output-directory-missing", "valid model, -o into a directory that does not "
               "exist", "valid.onnx", onnx_file(valid_model()),

@@ -47,6 +47,8 @@ class CorpusModel:
     """qonnx, qonnx-dynamo (export_qonnx), qcdq, qcdq-dynamo (export_onnx_qcdq)."""
     expect: str = "compile"
     """compile: compiles and matches PyTorch; refuse: a diagnostic and exit 1."""
+    exact: bool = False
+    """Power-of-two scales: the compiled model equals the imported one bit for bit."""
     note: str = ""
 
     @property
@@ -280,7 +282,7 @@ MODELS: tuple[CorpusModel, ...] = (
                 note="signed 4-bit QuantIdentity activations, no ReLU"),
     CorpusModel("bn_on_input", _bn_on_input, (1, 1, 7, 7)),
     CorpusModel("shifted_activations", _shifted_activations, (1, 1, 7, 7)),
-    CorpusModel("power_of_two_scales", _power_of_two, (1, 1, 7, 7)),
+    CorpusModel("power_of_two_scales", _power_of_two, (1, 1, 7, 7), exact=True),
     CorpusModel("w4a4_qcdq", lambda: _mlp((49, 30, 10), weight_bits=4, act_bits=4,
                                           input_kwargs={"bit_width": 4}), (1, 1, 7, 7),
                 exporter="qcdq", note="4-bit weights and activations through QCDQ's Clip"),

@@ -89,6 +89,7 @@ class Binarizer:
         accumulator = quant.SubOp.build(operands=[doubled.result, fan.result],
                                         result_types=[matmul.result.type])
         self.rewriter.insert_op([two, fan, doubled, accumulator], InsertPoint.after(popcount))
+        doubled.result.name_hint = f"{matmul.result.name_hint}_doubled"
         accumulator.result.name_hint = f"{matmul.result.name_hint}_acc"
         return accumulator.result
 

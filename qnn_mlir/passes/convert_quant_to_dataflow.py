@@ -195,6 +195,9 @@ def host_reason(op: Operation) -> str:
         return "it rearranges a float tensor, which stays on the host with the float ops"
     if floats:
         return "it computes in float; float compute stays on the host"
+    if isinstance(op, quant.ElementwiseBinaryOp):
+        return (f"elementwise integer arithmetic ('{op.name}') has no streaming layer; it runs "
+                "on the host, one operation per element")
     return f"no streaming layer implements '{op.name}'"
 
 

@@ -88,7 +88,7 @@ class FoldConstantOperands(RewritePattern):
             return
         folded = make_constant(value, quant.tensor_type(result).element_type)
         folded.result.name_hint = result.name_hint
-        rewriter.replace_op(op, folded)
+        rewriter.replace(op, folded)
 
 
 ELEMENTWISE = (quant.ElementwiseBinaryOp, quant.BatchNormOp)

@@ -89,20 +89,27 @@ class Chain:
         return int(np.prod(quant.shape_of(self.source)[1:]))
 
 
+def _is_row(value: SSAValue) -> bool:
+    shape = quant.shape_of(value)
+    return len(shape) == 2 and shape[0] == 1
+
+
 def trace_chain(threshold: quant.MultiThresholdOp) -> Chain:
-    """Walk up from a multithreshold through single-use foldable ops whose operand is a
-    (1, C) tensor: the source is the first value that is not such a link's output."""
+    """Walk up from a multithreshold through single-use foldable ops; the source is the
+    furthest value up that is a (1, C) row (the chain may reshape it in between)."""
     ops: list[Operation] = [threshold]
-    value = threshold.input
-    while value.uses.get_length() == 1 and isinstance(value.owner, Operation):
-        operand = link_input(value.owner)
-        shape = quant.shape_of(operand) if operand is not None else ()
-        if operand is None or len(shape) != 2 or shape[0] != 1:
+    values = [threshold.input]
+    while values[-1].uses.get_length() == 1 and isinstance(values[-1].owner, Operation):
+        operand = link_input(values[-1].owner)
+        if operand is None:
             break
-        ops.append(value.owner)
-        value = operand
+        ops.append(values[-1].owner)
+        values.append(operand)
+    rows = [index for index, value in enumerate(values) if _is_row(value)]
+    keep = rows[-1] if rows else 0
+    ops = ops[:keep + 1]
     ops.reverse()
-    return Chain(value, ops)
+    return Chain(values[keep], ops)
 
 
 def element_directions(chain: Chain) -> np.ndarray:

@@ -99,7 +99,7 @@ func.func @two_chains(%x: tensor<1x4xsi4>) -> (tensor<1x4x!quant.bipolar>, tenso
   %ct = dataflow.from_stream %c : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
   func.return %bt, %ct : tensor<1x4x!quant.bipolar>, tensor<1x4xui1>
 }
-// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: quant.add %sum stays on the host (after the accelerator): no streaming layer implements 'quant.add'
+// REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: quant.add %sum stays on the host (after the accelerator): elementwise integer arithmetic ('quant.add') has no streaming layer; it runs on the host, one operation per element
 // REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: dataflow.thresholding "c" stays on the host (after the accelerator): it belongs to a separate chain of 1 layer(s) (c); only the longest (2 layer(s)) becomes the accelerator
 // REPORT: remark: @two_chains_accel holds 2 layer(s): a, b; 2 op(s) stay on the host
 // TOP: dataflow.accelerator @tfc_two_chains(

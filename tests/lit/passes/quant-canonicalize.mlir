@@ -204,3 +204,30 @@ func.func @float_plus_positive_zero_stays(%x: tensor<1x4xf32>) -> tensor<1x4xf32
   %0 = quant.add %x, %zero : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
   func.return %0 : tensor<1x4xf32>
 }
+
+// A quantizer of constants that only elementwise ops read (an Int32Bias) becomes
+// the constant it computes; one that a matmul reads (weights) stays, for
+// quant-to-integer to read its integer levels.
+// CHECK-LABEL: func.func @quantized_bias_folds
+// CHECK-NEXT:  %[[B:.*]] = arith.constant dense<[1.250000e+00, -5.000000e-01]> : tensor<2xf32>
+// CHECK-NEXT:  %{{.*}} = quant.add %x, %[[B]]
+func.func @quantized_bias_folds(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %b = arith.constant dense<[1.3, -0.6]> : tensor<2xf32>
+  %bs = arith.constant dense<[0.25, 0.5]> : tensor<2xf32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %bq = quant.int_quant %b, %bs, %z {bitwidth = 32 : i64, signed = true, narrow = false} : (tensor<2xf32>, tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  %y = quant.add %x, %bq : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+
+// CHECK-LABEL: func.func @weight_quantizer_kept
+// CHECK:       quant.int_quant
+// CHECK-NEXT:  quant.matmul
+func.func @weight_quantizer_kept(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<[[1.3, -0.6], [0.2, 0.9]]> : tensor<2x2xf32>
+  %s = arith.constant dense<0.25> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %wq = quant.int_quant %w, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<2x2xf32>
+  %y = quant.matmul %x, %wq : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}

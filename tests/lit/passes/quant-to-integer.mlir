@@ -62,3 +62,25 @@ func.func @transposed_weights(%x: tensor<1x3xf32>) -> tensor<1x2xf32> {
   %y = quant.matmul %a, %wt : (tensor<1x3xf32>, tensor<3x2xf32>) -> tensor<1x2xf32>
   func.return %y : tensor<1x2xf32>
 }
+
+// An input quantizer, then x.view(1, -1), then a layer: the scale moves across the
+// view (exact for a positive scalar), so the layer's matmul sees integers and
+// carries both scales behind it (0.5 * 0.5).
+// CHECK-LABEL: func.func @quantize_then_view
+// CHECK:       %[[Q:.*]] = quant.multithreshold %x, %{{.*}} {out_bias = -8.000000e+00 : f64, out_dtype = "INT4"} : (tensor<1x1x2x2xf32>, tensor<1x15xf32>) -> tensor<1x1x2x2xsi4>
+// CHECK-NEXT:  %[[V:.*]] = quant.reshape %[[Q]] : (tensor<1x1x2x2xsi4>) -> tensor<1x4xsi4>
+// CHECK-NEXT:  %[[W:.*]] = arith.constant dense<{{\[}}[2, -2], [1, 0], [-1, 3], [2, 2]]> : tensor<4x2xsi3>
+// CHECK-NEXT:  %[[ACC:.*]] = quant.matmul %[[V]], %[[W]] : (tensor<1x4xsi4>, tensor<4x2xsi3>) -> tensor<1x2xsi7>
+// CHECK-NEXT:  %[[S:.*]] = arith.constant dense<2.500000e-01> : tensor<1x1xf32>
+// CHECK-NEXT:  %{{.*}} = quant.mul %[[ACC]], %[[S]]
+func.func @quantize_then_view(%x: tensor<1x1x2x2xf32>) -> tensor<1x2xf32> {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %q = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x1x2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %view = quant.reshape %q : (tensor<1x1x2x2xf32>) -> tensor<1x4xf32>
+  %w = arith.constant dense<[[1.0, -1.0], [0.5, 0.0], [-0.5, 1.5], [1.0, 1.0]]> : tensor<4x2xf32>
+  %ws = arith.constant dense<0.5> : tensor<f32>
+  %wq = quant.int_quant %w, %ws, %z {bitwidth = 3 : i64, signed = true, narrow = true} : (tensor<4x2xf32>, tensor<f32>, tensor<f32>) -> tensor<4x2xf32>
+  %fc = quant.matmul %view, %wq : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
+  func.return %fc : tensor<1x2xf32>
+}

@@ -47,3 +47,75 @@ func.func @two_bit(%acc: tensor<1x2xsi4>) -> tensor<1x2xui2> {
   %y = quant.multithreshold %biased, %t {out_dtype = "UINT2"} : (tensor<1x2xf32>, tensor<1x3xf32>) -> tensor<1x2xui2>
   func.return %y : tensor<1x2xui2>
 }
+
+// A per-channel bias in front of the input quantizer gives one row of float
+// thresholds per channel, even though the quantizer's own thresholds are shared:
+// x + 0.5 >= 0.5 already holds for x = -1.49e-8 in float32.
+// CHECK-LABEL: func.func @per_channel_bias_on_float_input
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[-1.49011612e-08, 0.99999994, 1.99999988], [1.500000e+00, 2.500000e+00, 3.500000e+00], [0.249999985, 1.250000e+00, 2.250000e+00]]> : tensor<3x3xf32>
+// CHECK-NEXT:  %{{.*}} = quant.multithreshold %x, %[[T]] {out_dtype = "UINT2"} : (tensor<1x3xf32>, tensor<3x3xf32>) -> tensor<1x3xui2>
+func.func @per_channel_bias_on_float_input(%x: tensor<1x3xf32>) -> tensor<1x3xui2> {
+  %bias = arith.constant dense<[[0.5, -1.0, 0.25]]> : tensor<1x3xf32>
+  %shifted = quant.add %x, %bias : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32>
+  %t = arith.constant dense<[[0.5, 1.5, 2.5]]> : tensor<1x3xf32>
+  %y = quant.multithreshold %shifted, %t {out_dtype = "UINT2"} : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xui2>
+  func.return %y : tensor<1x3xui2>
+}
+
+// A chain that goes through a view (x.view(-1, C, 1, 1)) folds into thresholds on
+// the accumulator; the view moves behind the folded activation.
+// CHECK-LABEL: func.func @batchnorm_after_a_view
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[1], [-1]]> : tensor<2x1xsi32>
+// CHECK-NEXT:  %[[A:.*]] = quant.multithreshold %acc, %[[T]] {{.*}} : (tensor<1x2xsi4>, tensor<2x1xsi32>) -> tensor<1x2x!quant.bipolar>
+// CHECK-NEXT:  %[[Y:.*]] = quant.reshape %[[A]] : (tensor<1x2x!quant.bipolar>) -> tensor<1x2x1x1x!quant.bipolar>
+// CHECK-NEXT:  func.return %[[Y]]
+func.func @batchnorm_after_a_view(%acc: tensor<1x2xsi4>) -> tensor<1x2x1x1x!quant.bipolar> {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %scaled = quant.mul %acc, %s : (tensor<1x2xsi4>, tensor<f32>) -> tensor<1x2xf32>
+  %view = quant.reshape %scaled : (tensor<1x2xf32>) -> tensor<1x2x1x1xf32>
+  %gamma = arith.constant dense<[2.0, 1.0]> : tensor<2xf32>
+  %beta = arith.constant dense<[-1.0, 0.5]> : tensor<2xf32>
+  %mean = arith.constant dense<0.0> : tensor<2xf32>
+  %var = arith.constant dense<1.0> : tensor<2xf32>
+  %bn = quant.batchnorm %view, %gamma, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<1x2x1x1xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x1x1xf32>
+  %t = arith.constant dense<0.0> : tensor<1x1xf32>
+  %y = quant.multithreshold %bn, %t {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x2x1x1xf32>, tensor<1x1xf32>) -> tensor<1x2x1x1x!quant.bipolar>
+  func.return %y : tensor<1x2x1x1x!quant.bipolar>
+}
+
+// An Int32Bias: the bias is a quantizer of constants (round(1.3 / 0.25) * 0.25 = 1.25,
+// round(-0.6 / 0.5) * 0.5 = -0.5); it is evaluated and absorbed like a float bias.
+// CHECK-LABEL: func.func @quantized_bias
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[-3, 1, 5], [2, 4, 6]]> : tensor<2x3xsi32>
+// CHECK-NEXT:  %{{.*}} = quant.multithreshold %acc, %[[T]] {out_dtype = "UINT2"} : (tensor<1x2xsi6>, tensor<2x3xsi32>) -> tensor<1x2xui2>
+// CHECK-NOT:   quant.int_quant
+func.func @quantized_bias(%acc: tensor<1x2xsi6>) -> tensor<1x2xui2> {
+  %s = arith.constant dense<[[0.25, 0.5]]> : tensor<1x2xf32>
+  %scaled = quant.mul %acc, %s : (tensor<1x2xsi6>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %b = arith.constant dense<[1.3, -0.6]> : tensor<2xf32>
+  %bs = arith.constant dense<[0.25, 0.5]> : tensor<2xf32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %bq = quant.int_quant %b, %bs, %z {bitwidth = 32 : i64, signed = true, narrow = false} : (tensor<2xf32>, tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  %biased = quant.add %scaled, %bq : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %t = arith.constant dense<[[0.5, 1.5, 2.5]]> : tensor<1x3xf32>
+  %y = quant.multithreshold %biased, %t {out_dtype = "UINT2"} : (tensor<1x2xf32>, tensor<1x3xf32>) -> tensor<1x2xui2>
+  func.return %y : tensor<1x2xui2>
+}
+
+// A negative gamma with no weights behind it (BatchNorm after an activation): the
+// channel is negated exactly (a * -1) and thresholded on -a: -a >= -1 <=> a <= 1.5.
+// CHECK-LABEL: func.func @falling_channel_without_weights
+// CHECK-NEXT:  %[[S:.*]] = arith.constant dense<{{\[}}[1, -1]]> : tensor<1x2xsi2>
+// CHECK-NEXT:  %[[N:.*]] = quant.mul %a, %[[S]] : (tensor<1x2xui2>, tensor<1x2xsi2>) -> tensor<1x2xsi3>
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[2], [-1]]> : tensor<2x1xsi32>
+// CHECK-NEXT:  %{{.*}} = quant.multithreshold %[[N]], %[[T]]
+func.func @falling_channel_without_weights(%a: tensor<1x2xui2>) -> tensor<1x2x!quant.bipolar> {
+  %gamma = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %beta = arith.constant dense<[-1.5, 1.5]> : tensor<2xf32>
+  %mean = arith.constant dense<0.0> : tensor<2xf32>
+  %var = arith.constant dense<1.0> : tensor<2xf32>
+  %bn = quant.batchnorm %a, %gamma, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<1x2xui2>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %t = arith.constant dense<0.0> : tensor<1x1xf32>
+  %y = quant.multithreshold %bn, %t {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x2xf32>, tensor<1x1xf32>) -> tensor<1x2x!quant.bipolar>
+  func.return %y : tensor<1x2x!quant.bipolar>
+}
