@@ -24,6 +24,14 @@ class QnnError(Exception):
     """A user-facing error whose message is already a complete diagnostic."""
 
 
+def location_text(op: Operation) -> str:
+    """`file:line:col` of a parsed op, else its name: where a diagnostic points."""
+    loc = op.location
+    if isinstance(loc, FileLineColLoc):
+        return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+    return f"'{op.name}'"
+
+
 def format_diagnostic(
     where: str, message: str, source_line: str | None = None, column: int | None = None
 ) -> str:

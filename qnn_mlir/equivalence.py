@@ -59,7 +59,7 @@ CHUNK = 64
 QUANTIZERS = (quant.IntQuantOp, quant.BipolarQuantOp, quant.MultiThresholdOp)
 COPIES = (quant.ReshapeOp, quant.TransposeOp, quant.MaxPoolOp, dataflow.ToStreamOp,
           dataflow.FromStreamOp, dataflow.DWCOp)
-"""Ops whose result holds its input's values (moved, copied or re-packed)."""
+"""Ops whose result holds values of its input (moved, copied, selected or re-packed)."""
 PRODUCTS = (quant.MatMulOp, quant.XnorPopcountOp, quant.ConvOp)
 """Sums of products: their scale and sign move between passes, so they are not compared."""
 
@@ -117,22 +117,26 @@ def quantizer_behind(value: SSAValue) -> Operation | None:
 
 
 def levels(value: SSAValue, array: np.ndarray) -> np.ndarray | None:
-    """The integer levels an activation holds: itself if integer; for a float
-    fake-quantized value, level - zero point = value / scale (rounded), or the sign of a
-    bipolar one; None where they cannot be read back."""
+    """The integer levels an activation holds, as the integer form holds them: itself if
+    integer; for a float fake-quantized value, level - zero point = value / scale
+    (rounded), the sign of a bipolar one, or a float multithreshold's integral
+    count * out_scale + out_bias; None where they cannot be read back."""
     array = np.asarray(array)
     if np.issubdtype(array.dtype, np.integer):
         return array.astype(np.int64, copy=False)
     op = quantizer_behind(value)
     copied = op is not value.owner
-    if isinstance(op, quant.BipolarQuantOp):
-        return np.where(array >= 0, 1, -1)
-    if isinstance(op, quant.IntQuantOp):
-        scale = constant_value(op.scale)
-        if scale is None or (copied and scale.size > 1):
-            return None
-        with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if isinstance(op, quant.BipolarQuantOp):
+            return np.where(array >= 0, 1, -1)
+        if isinstance(op, quant.IntQuantOp):
+            scale = constant_value(op.scale)
+            if scale is None or (copied and scale.size > 1):
+                return None
             return np.rint(array / (scale if not copied else scale.reshape(()))).astype(np.int64)
+        if isinstance(op, quant.MultiThresholdOp) and all(
+                float(v).is_integer() for v in (op.out_scale.value.data, op.out_bias.value.data)):
+            return np.rint(array).astype(np.int64)
     return None
 
 
@@ -219,7 +223,7 @@ class Comparison:
 
 
 def _op_label(value: SSAValue) -> tuple[str, str]:
-    from qnn_mlir.passes.convert_quant_to_dataflow import location_text
+    from qnn_mlir.diagnostics import location_text
 
     owner = value.owner
     if isinstance(owner, Operation):
@@ -229,16 +233,19 @@ def _op_label(value: SSAValue) -> tuple[str, str]:
 
 
 def float_mismatch(a: np.ndarray, b: np.ndarray, exact: bool) -> np.ndarray:
-    """Per element: differs beyond the rule (exact: any bit, NaN equal to NaN)."""
+    """Per element: differs beyond the rule (exact: any bit). NaN equals NaN and an
+    infinity only itself; the tolerance scales with the largest finite magnitude."""
     a = np.asarray(a, dtype=np.float32)
     b = np.asarray(b, dtype=np.float32)
-    both_nan = np.isnan(a) & np.isnan(b)
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
     if exact:
-        return (a != b) & ~both_nan
-    magnitude = np.abs(a).reshape(len(a), -1).max(axis=1, initial=0.0)
+        return ~same
+    finite = np.where(np.isfinite(a), np.abs(a), np.float32(0))
+    magnitude = finite.reshape(len(a), -1).max(axis=1, initial=0.0)
     tolerance = FLOAT_RTOL * magnitude.reshape((-1,) + (1,) * (a.ndim - 1))
     with np.errstate(invalid="ignore"):
-        return ~(np.abs(a - b) <= tolerance) & ~both_nan
+        close = np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) <= tolerance)
+    return ~(same | close)
 
 
 def _is_tie(before: SSAValue, after: SSAValue, trace_a, trace_b, image: int,
@@ -321,8 +328,12 @@ def _compare_anchor(name, value_a, value_b, kind, trace_a, trace_b, exact, settl
     else:
         level_a, level_b = levels(value_a, a), levels(value_b, b)
         if level_a is None or level_b is None:
-            return None
-        mismatch = level_a != level_b
+            if not (np.issubdtype(a.dtype, np.floating) and np.issubdtype(b.dtype, np.floating)):
+                return None
+            level_a = level_b = None  # quantized floats, compared as they are: exactly
+            mismatch = float_mismatch(a, b, exact=True)
+        else:
+            mismatch = level_a != level_b
     per_image = mismatch.reshape(len(mismatch), -1).any(axis=1) & ~settled
     diverged = []
     for image in np.nonzero(per_image)[0]:
@@ -339,7 +350,7 @@ def _compare_anchor(name, value_a, value_b, kind, trace_a, trace_b, exact, settl
     where = tuple(int(i) for i in np.argwhere(mismatch[first])[0])
     shown_a = (level_a if level_a is not None else a)[first][where]
     shown_b = (level_b if level_b is not None else b)[first][where]
-    what = "level" if kind != "real" else "value"
+    what = "level" if level_a is not None else "value"
     op_name, location = _op_label(value_b)
     return Divergence(name, op_name, location, [indices[i] for i in diverged],
                       f"first at input {indices[first]}, element {list(where)}: {what} "

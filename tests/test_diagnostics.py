@@ -137,6 +137,20 @@ SPLIT_INPUT = (
 
 VALID_IR = relu_ir()
 
+WIDTH_SCALE_IR = """\
+func.func @main(%x: tensor<1x1x2x3xf32>, %z: tensor<f32>) -> tensor<1x1x2x3xf32> {
+  %s = arith.constant dense<[[[[0.5, 1.0, 2.0]]]]> : tensor<1x1x1x3xf32>
+  %zero = arith.constant dense<0.0> : tensor<f32>
+  %q = quant.int_quant %x, %s, %zero {bitwidth = 2 : i64, signed = false, narrow = false}
+      : (tensor<1x1x2x3xf32>, tensor<1x1x1x3xf32>, tensor<f32>) -> tensor<1x1x2x3xf32>
+  func.return %q : tensor<1x1x2x3xf32>
+}
+"""
+"""An activation quantizer whose scale varies along the width (axis 3)."""
+COMPUTED_ZERO_IR = WIDTH_SCALE_IR.replace("%s, %zero", "%s, %z").replace(
+    "[[[[0.5, 1.0, 2.0]]]]", "[[[[0.5, 0.5, 0.5]]]]")
+"""The same with a per-tensor scale but a zero point that is a function argument."""
+
 # ---------------------------------------------------------------------------
 # The cases
 # ---------------------------------------------------------------------------
@@ -405,6 +419,15 @@ OPT_CASES = [
         "split.mlir:12:3: error: 'quant.matmul' inner dimensions differ",
         "%y = quant.matmul %x, %w", args=("--split-input-file",)),
     # -- the pipeline ----------------------------------------------------------------------
+    opt("scale-along-width", "quant-to-integer on an activation scale that varies along the "
+        "width", "width_scale.mlir", text_file(WIDTH_SCALE_IR),
+        "width_scale.mlir:4:3: 'quant.int_quant' %q: scale of shape [1, 1, 1, 3] varies along "
+        "axis [3]; only per-tensor or per-channel (axis 1) activation scales have an integer "
+        "form", args=("-p", "quant-to-integer")),
+    opt("computed-zero-point", "quant-to-integer on a quantizer whose zero point is a function "
+        "argument", "computed_zero.mlir", text_file(COMPUTED_ZERO_IR),
+        "computed_zero.mlir:4:3: 'quant.int_quant' %q: the zero point is computed at run time",
+        args=("-p", "quant-to-integer")),
     opt("unknown-pass", "-p nope", "valid.mlir", text_file(VALID_IR),
         "qnn-opt: error: invalid pass pipeline: Unrecognized passes: ['nope']",
         args=("-p", "nope")),

@@ -120,3 +120,17 @@ def test_compare_and_bisect_usage_errors(arguments, message, tmp_path):
     result = subprocess.run([tool("qnn-run"), str(path), *arguments], capture_output=True,
                             text=True)
     assert result.returncode == 1 and message in result.stderr
+
+
+def test_the_float_rule():
+    """Within FLOAT_RTOL of the tensor's largest finite magnitude; NaN equals NaN; an
+    infinity equals only itself; exact means every bit."""
+    from qnn_mlir.equivalence import FLOAT_RTOL, float_mismatch
+
+    a = np.array([[100.0, 1.0, np.inf, np.nan, 0.0]], dtype=np.float32)
+    near = a + np.array([[0.5 * FLOAT_RTOL * 100, -0.02, 0, 0, 0.02]], dtype=np.float32)
+    assert float_mismatch(a, near, exact=False).tolist() == [[False, False, False, False,
+                                                                False]]
+    assert float_mismatch(a, near, exact=True).tolist() == [[True, True, False, False, True]]
+    far = np.array([[100.0 + 2 * FLOAT_RTOL * 100, 1.0, 5.0, 1.0, 0.0]], dtype=np.float32)
+    assert float_mismatch(a, far, exact=False).tolist() == [[True, False, True, True, False]]

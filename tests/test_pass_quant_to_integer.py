@@ -27,4 +27,4 @@ def test_bnn_pynq_bit_identical(config, tmp_path, rng):
 
 
 def test_lit_cases(rng):
-    assert check_lit_file(LIT, ["quant-to-integer"], rng) == 4
+    assert check_lit_file(LIT, ["quant-to-integer"], rng) == 5

@@ -4,9 +4,12 @@ activation quantizer fold into thresholds that compute exactly what the chain co
 Each example is a function: a source (a float input, an integer input, or the
 accumulator of a small integer matmul), a chain of scalar or per-channel
 multiplications, divisions, additions and subtractions of both signs, BatchNorm
-with negative gammas, ReLU and reshapes, and a multithreshold (bipolar, signed or
-unsigned levels, thresholds shared or per channel). The interpreter before
-streamline is the oracle: integer sources are checked on every value they can
+with negative gammas, ReLU and reshapes, and a quantizer: a QONNX `int_quant`
+(any bit width, sign, narrowness, rounding mode, zero point, per-tensor or
+per-channel scale), a `bipolar_quant`, or a multithreshold (bipolar, signed or
+unsigned levels, thresholds shared or per channel). The streamline pipeline
+(quant-to-integer, streamline, binarize-xnor) runs on it; the interpreter before
+it is the oracle: integer sources are checked on every value they can
 take, float sources on the thresholds streamline found, the float32 neighbours
 on both sides of each, and random values (thresholds are exact for every finite input;
 infinities and NaN follow the policy for non-finite inputs).
@@ -120,8 +123,19 @@ def chains(draw):
     if value.split(":")[1].endswith("si5>") or value.split(":")[1].endswith("si8>"):
         value = writer.op("quant.mul @", [value, writer.constant(np.float32(1.5))],
                           _tensor(shape, "f32"))
+    kind = draw(st.sampled_from(["multithreshold", "int_quant", "bipolar_quant"]))
+    result, output = (_int_quant(draw, writer, value, shape, channels) if kind == "int_quant"
+                      else _bipolar_quant(draw, writer, value, shape) if kind == "bipolar_quant"
+                      else _multithreshold(draw, writer, value, shape, channels))
+    body = "\n".join(writer.lines)
+    text = (f"func.func @chain({args}) -> {result} {{\n{body}\n"
+            f"  func.return {output.split(':')[0]} : {result}\n}}\n")
+    return text, source, channels, per_channel_seen
+
+
+def _multithreshold(draw, writer: ChainWriter, value: str, shape, channels: int):
+    """A multithreshold with random ascending thresholds, shared or per channel."""
     bits = draw(st.sampled_from([1, 2, 3]))
-    signed = draw(st.booleans())
     levels = 1 if bits == 1 else 2**bits - 1
     rows = channels if draw(st.booleans()) else 1
     table = np.sort(np.array(draw(st.lists(FLOATS, min_size=rows * levels,
@@ -129,17 +143,39 @@ def chains(draw):
                              dtype=np.float32).reshape(rows, levels), axis=1)
     if bits == 1:
         element, attrs = "!quant.bipolar", "{out_scale = 2.0 : f64, out_bias = -1.0 : f64}"
-    elif signed:
+    elif draw(st.booleans()):
         element, attrs = f"si{bits}", f"{{out_bias = {-(2 ** (bits - 1))}.0 : f64}}"
     else:
         element, attrs = f"ui{bits}", "{}"
     result = _tensor(shape, element)
     output = writer.op(f"quant.multithreshold @ {attrs}", [value, writer.constant(table)],
                        result)
-    body = "\n".join(writer.lines)
-    text = (f"func.func @chain({args}) -> {result} {{\n{body}\n"
-            f"  func.return {output.split(':')[0]} : {result}\n}}\n")
-    return text, source, channels, per_channel_seen
+    return result, output
+
+
+def _int_quant(draw, writer: ChainWriter, value: str, shape, channels: int):
+    """A QONNX quantizer (as imported): any bit width, sign, narrowness, rounding mode,
+    zero point, and a scale per tensor or per channel."""
+    bits = draw(st.integers(2, 5))
+    signed, narrow = draw(st.booleans()), draw(st.booleans())
+    size = channels if draw(st.booleans()) else 1
+    scale = np.array(draw(st.lists(st.floats(2.0**-4, 2.0, width=32), min_size=size,
+                                   max_size=size)), dtype=np.float32)
+    scale = scale.reshape((1, size) + (1,) * (len(shape) - 2))
+    zero = np.float32(draw(st.integers(-2, 2)) if signed else draw(st.integers(0, 2)))
+    mode = draw(st.sampled_from(quant.ROUNDING_MODES))
+    result = _tensor(shape, "f32")
+    output = writer.op(
+        f"quant.int_quant @ {{bitwidth = {bits} : i64, signed = {str(signed).lower()}, "
+        f"narrow = {str(narrow).lower()}, rounding_mode = \"{mode}\"}}",
+        [value, writer.constant(scale), writer.constant(zero)], result)
+    return result, output
+
+
+def _bipolar_quant(draw, writer: ChainWriter, value: str, shape):
+    scale = np.float32(draw(st.floats(2.0**-4, 2.0, width=32)))
+    result = _tensor(shape, "f32")
+    return result, writer.op("quant.bipolar_quant @", [value, writer.constant(scale)], result)
 
 
 def _inputs(source: str, channels: int, after, rng: np.random.Generator) -> np.ndarray:
@@ -170,10 +206,10 @@ def _inputs(source: str, channels: int, after, rng: np.random.Generator) -> np.n
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chains(), st.integers(0, 2**32 - 1))
-def test_streamline_keeps_every_chain_bit_for_bit(example, seed):
+def test_the_streamline_pipeline_keeps_every_chain_bit_for_bit(example, seed):
     text, source, channels, per_channel = example
     before = parse_module_text(make_context(), text, "chain.mlir")
-    after = apply_passes(before, ["streamline"])
+    after = apply_passes(before, ["quant-to-integer", "streamline", "binarize-xnor"])
     folded = [op for op in after.walk() if isinstance(op, quant.MultiThresholdOp)]
     assert len(folded) == 1, str(after)
     left = [op.name for op in after.walk()

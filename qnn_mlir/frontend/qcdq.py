@@ -194,9 +194,9 @@ def _fuse(g: _Graph, dequantize: onnx.NodeProto) -> tuple[list[onnx.NodeProto], 
             raise g.fail(dequantize, "its scale, zero point or axis differ from those of "
                          f"QuantizeLinear '{quantize.name}': the pair is not one quantizer")
         removed.insert(0, quantize)
-        data, rank = quantize.input[0], None
-        rank = (g.constant(data).ndim if g.constant(data) is not None
-                else _tensor_rank(g.model, data))
+        data = quantize.input[0]
+        constant = g.constant(data)
+        rank = constant.ndim if constant is not None else _tensor_rank(g.model, data)
         integer_dtype = zero.dtype
         after_rounding = bool(np.any(zero != 0))
     else:

@@ -11,7 +11,6 @@ from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     AnyFloat,
     DenseIntOrFPElementsAttr,
-    FileLineColLoc,
     Float32Type,
     IntegerAttr,
     IntegerType,
@@ -26,6 +25,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException, VerifyException
 
+from qnn_mlir.diagnostics import location_text
 from qnn_mlir.dialects import dataflow, quant
 from qnn_mlir.dialects.datatypes import BipolarType, element_bits, element_range
 from qnn_mlir.ir_constants import constant_array, dense_attr
@@ -199,14 +199,6 @@ def host_reason(op: Operation) -> str:
         return (f"elementwise integer arithmetic ('{op.name}') has no streaming layer; it runs "
                 "on the host, one operation per element")
     return f"no streaming layer implements '{op.name}'"
-
-
-def location_text(op: Operation) -> str:
-    """`file:line:col` of a parsed op, else its name: where a diagnostic points."""
-    loc = op.location
-    if isinstance(loc, FileLineColLoc):
-        return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
-    return f"'{op.name}'"
 
 
 # ---------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
+from qnn_mlir.diagnostics import location_text
 from qnn_mlir.dialects import dataflow
-from qnn_mlir.passes.convert_quant_to_dataflow import host_reason, location_text, reads_float
+from qnn_mlir.passes.convert_quant_to_dataflow import host_reason, reads_float
 
 PASS_NAME = "dataflow-partition"
 FLOAT_INPUT_CHOICES = ("host", "accelerator")

@@ -25,6 +25,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
+from qnn_mlir.diagnostics import location_text
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import BipolarType, integer_type_for, value_range
 from qnn_mlir.dialects.datatypes import integer_bounds as bounds
@@ -66,12 +67,16 @@ def quantized_constant(op: Operation) -> IntegerWeights | None:
     return None
 
 
-def _integral_zero_point(op: Operation, zeropt: np.ndarray) -> int:
+def _integral_zero_point(op: Operation, zeropt: np.ndarray | None) -> int:
+    where = f"{location_text(op)}: '{op.name}' %{op.results[0].name_hint}"
+    if zeropt is None:
+        raise PassFailedException(f"{where}: the zero point is computed at run time; only "
+                                  "constant zero points have an integer form")
     zero = splat_value(zeropt)
     if zero is None or zero != int(zero):
         raise PassFailedException(
-            f"'{op.name}' ({op.results[0].name_hint}): zero point {zeropt.tolist()} is not a "
-            "single integer; only integer, per-tensor zero points have an integer form"
+            f"{where}: zero point {zeropt.tolist()} is not a single integer; only integer, "
+            "per-tensor zero points have an integer form"
         )
     return int(zero)
 
@@ -121,31 +126,42 @@ def activation_levels(op: Operation) -> tuple[int, int, float | np.ndarray, int]
     return low - zero, high - low, scale, zero
 
 
-def _activation_counts(op: Operation, shape: tuple[int, ...]):
-    """count(x) = level(x) - lowest level, evaluated as the interpreter does."""
+def _activation_counts(op: Operation, rank: int, per_channel: bool):
+    """count(x) = level(x) - lowest level, evaluated as the interpreter does, for
+    candidates of shape (K, C): C channels (axis 1 of a rank-`rank` tensor), or C = 1
+    for a quantizer whose parameters are the same for every element."""
     scale = constant_array(op.scale)
+    zeropt = constant_array(op.zeropt) if isinstance(op, quant.IntQuantOp) else None
+    if not per_channel:  # one value, whatever the rank its constant was written with
+        scale = scale.reshape(())
+        zeropt = zeropt.reshape(()) if zeropt is not None and zeropt.size == 1 else zeropt
 
     def evaluate(x: np.ndarray) -> np.ndarray:
-        full = np.broadcast_to(x[:, :, None, None] if len(shape) == 4 else x,
-                               (x.shape[0], *shape[1:]) if len(shape) == 4 else x.shape)
+        full = x.reshape(x.shape + (1,) * (rank - 2)) if per_channel else x
         if isinstance(op, quant.BipolarQuantOp):
             levels = np.where(full >= 0, 1, -1)
             low = -1
         else:
             bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
             narrow = bool(op.narrow.value.data)
-            levels = int_quant_op_levels(op, full, scale, constant_array(op.zeropt))
+            levels = int_quant_op_levels(op, full, scale, zeropt)
             low = -1 if bits == 1 and signed else bounds(bits, signed, narrow)[0]
-        counts = np.asarray(levels - low, dtype=np.int64)
-        return counts if len(shape) != 4 else counts[:, :, 0, 0]
+        return np.asarray(levels - low, dtype=np.int64).reshape(len(x), -1)
 
     return evaluate
 
 
-def _channels(value: SSAValue, scale: np.ndarray) -> int:
-    """Thresholds need one row per channel only when the scale varies per channel."""
-    shape = quant.shape_of(value)
-    return 1 if scale.size == 1 else shape[1]
+def _scale_axis(op: Operation, scale: np.ndarray, rank: int) -> bool:
+    """Whether the scale varies per channel (axis 1); raise if it varies along another."""
+    shape = (1,) * (rank - scale.ndim) + tuple(scale.shape)
+    varying = [axis for axis, size in enumerate(shape) if size != 1]
+    if varying and varying != [1]:
+        raise PassFailedException(
+            f"{location_text(op)}: '{op.name}' %{op.results[0].name_hint}: scale of shape "
+            f"{list(scale.shape)} "
+            f"varies along axis {varying}; only per-tensor or per-channel (axis 1) activation "
+            "scales have an integer form")
+    return bool(varying)
 
 
 class QuantToInteger:
@@ -165,12 +181,9 @@ class QuantToInteger:
     def rewrite_activation(self, op: Operation) -> None:
         low, count, scale, _ = activation_levels(op)
         shape = quant.shape_of(op.results[0])
-        channels = _channels(op.results[0], scale)
-        if channels > 1 and scale.size != shape[1] and scale.size != 1:
-            raise PassFailedException(f"'{op.name}': scale shape {list(scale.shape)} is not "
-                                      "per-tensor or per-channel (axis 1)")
-        evaluate = _activation_counts(op, shape if channels > 1 else (shape[0], 1))
-        thresholds = float_thresholds(evaluate, channels, count)
+        per_channel = _scale_axis(op, scale, len(shape))
+        evaluate = _activation_counts(op, len(shape), per_channel)
+        thresholds = float_thresholds(evaluate, shape[1] if per_channel else 1, count)
         bipolar = isinstance(op, quant.BipolarQuantOp) or (low == -1 and count == 1)
         result_type = TensorType(BipolarType() if bipolar else integer_type_for(low, low + count),
                                  shape)
@@ -188,11 +201,16 @@ class QuantToInteger:
         result: SSAValue = threshold_op.results[0]
         if not np.all(scale == 1) or _has_non_quant_user(op.results[0]):
             scale_const = make_constant(scale.astype(np.float32), f32)
+            scale_const.result.name_hint = f"{op.results[0].name_hint}_scale"
             rescale = quant.MulOp.build(operands=[result, scale_const.result],
                                         result_types=[op.results[0].type])
             new_ops += [scale_const, rescale]
+        name = op.results[0].name_hint
         self.rewriter.replace_op(op, new_ops, [new_ops[-1].results[0]])
-        threshold_op.results[0].name_hint = op.results[0].name_hint
+        # The levels and, when there is one, the rescaled float value are the quantizer's
+        # output in two representations: both keep its name (the check compares either).
+        threshold_op.results[0].name_hint = name
+        new_ops[-1].results[0].name_hint = name
         if new_ops[-1] is threshold_op:
             retype_layout_users(threshold_op.results[0])
 

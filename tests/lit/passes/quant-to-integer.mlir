@@ -84,3 +84,17 @@ func.func @quantize_then_view(%x: tensor<1x1x2x2xf32>) -> tensor<1x2xf32> {
   %fc = quant.matmul %view, %wq : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
   func.return %fc : tensor<1x2xf32>
 }
+
+// A per-tensor scale written with the tensor's rank (1x1x1x1) gives one shared row of
+// thresholds; the rescaled value keeps the quantizer's name.
+// CHECK-LABEL: func.func @rank4_per_tensor_scale
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[0.25000003, 7.500000e-01, 1.25000012]]> : tensor<1x3xf32>
+// CHECK-NEXT:  %[[Q:.*]] = quant.multithreshold %x, %[[T]] {out_dtype = "UINT2"} : (tensor<1x2x1x1xf32>, tensor<1x3xf32>) -> tensor<1x2x1x1xui2>
+// CHECK-NEXT:  %[[S:.*]] = arith.constant dense<5.000000e-01> : tensor<1x1x1x1xf32>
+// CHECK-NEXT:  %{{.*}} = quant.mul %[[Q]], %[[S]]
+func.func @rank4_per_tensor_scale(%x: tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xf32> {
+  %s = arith.constant dense<0.5> : tensor<1x1x1x1xf32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %q = quant.int_quant %x, %s, %z {bitwidth = 2 : i64, signed = false, narrow = false} : (tensor<1x2x1x1xf32>, tensor<1x1x1x1xf32>, tensor<f32>) -> tensor<1x2x1x1xf32>
+  func.return %q : tensor<1x2x1x1xf32>
+}
