@@ -24,7 +24,7 @@ PASS = "dataflow-partition"
 
 @pytest.mark.parametrize("float_input", ["host", "accelerator"])
 def test_lit_cases_unchanged_outputs(rng, float_input):
-    check_lit_cases(PASS, rng, functions=4, float_input=float_input)
+    check_lit_cases(PASS, rng, functions=5, float_input=float_input)
 
 
 def _host_ops(accelerator: dataflow.AcceleratorOp) -> list:

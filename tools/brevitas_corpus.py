@@ -241,6 +241,27 @@ def _per_channel_activation():
         qnn.QuantLinear(12, 10, bias=True))
 
 
+def _residual_mlp():
+    """A residual block: y = fc2(q(x) + relu(fc1(x))), with Brevitas' QuantEltwiseAdd."""
+    qnn, nn = _nn()
+
+    class ResidualMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.quant_input = qnn.QuantIdentity()
+            self.fc1 = qnn.QuantLinear(49, 49, bias=True)
+            self.relu = qnn.QuantReLU()
+            self.shortcut = qnn.QuantIdentity()
+            self.add = qnn.QuantEltwiseAdd()
+            self.fc2 = qnn.QuantLinear(49, 10, bias=True)
+
+        def forward(self, x):
+            x = self.quant_input(x.flatten(1))
+            return self.fc2(self.add(self.shortcut(x), self.relu(self.fc1(x))))
+
+    return ResidualMLP()
+
+
 def _tanh_head():
     """A float Tanh, which no converter handles: the compile must refuse it clearly."""
     qnn, nn = _nn()
@@ -293,6 +314,8 @@ MODELS: tuple[CorpusModel, ...] = (
                                              act_bits=3), (1, 1, 7, 7),
                 note="Dropout (inference), 5-bit weights, 3-bit ReLUs"),
     CorpusModel("per_channel_activation", _per_channel_activation, (1, 1, 7, 7)),
+    CorpusModel("residual_mlp", _residual_mlp, (1, 1, 7, 7),
+                note="a residual block: the add of two streams stays on the host"),
     CorpusModel("tanh_head", _tanh_head, (1, 1, 7, 7), expect="refuse"),
 )
 """Every model of the corpus, by name."""

@@ -1,4 +1,4 @@
-"""dataflow-partition: outline each function's longest layer chain into one accelerator."""
+"""dataflow-partition: outline each function's heaviest layer chain into one accelerator."""
 
 from __future__ import annotations
 
@@ -130,6 +130,13 @@ def _outline(chain: Chain, inputs: list[dataflow.ToStreamOp], outputs: list[SSAV
     return accelerator
 
 
+def _work(chain: Chain) -> tuple[int, int]:
+    """(multiply-accumulates per frame, layers): how much a chain is worth accelerating."""
+    from qnn_mlir.cost.macs import multiply_accumulates
+
+    return sum(multiply_accumulates(layer) for layer in chain), len(chain)
+
+
 def _names(chain: Chain) -> str:
     return ", ".join(op.layer_name.data if op.layer_name else op.name for op in chain)
 
@@ -159,7 +166,7 @@ def _stranded_reason(layer: dataflow.StreamLayerOp, accelerators: list[str]) -> 
                 "into an accelerator")
     return (f"it belongs to a chain of {len(chain)} layer(s) ({_names(chain)}) that host ops "
             f"cut off from the accelerator @{', @'.join(accelerators)}; a function holds one "
-            "accelerator, the longest chain (see the host ops' reasons)")
+            "accelerator, the chain with the most work (see the host ops' reasons)")
 
 
 def host_reason_after_partition(op: Operation) -> str:
@@ -213,14 +220,15 @@ def _report(function: func.FuncOp, accelerator: dataflow.AcceleratorOp | None,
 
 @dataclass(frozen=True)
 class DataflowPartition(ModulePass):
-    """Outline each function's longest chain of streaming layers into one dataflow.accelerator.
+    """Outline each function's heaviest chain of streaming layers into one dataflow.accelerator.
 
     A chain is a set of layers connected by streams (as convert-quant-to-dataflow
-    leaves them). The longest one that starts at `dataflow.to_stream`s and ends
+    leaves them). The one with the most multiply-accumulates (then the most layers, then
+    the first in the block) that starts at `dataflow.to_stream`s and ends
     at `dataflow.from_stream`s moves into a `dataflow.accelerator` placed where
     its first layer was: the boundary ops' tensors become the accelerator's
     operands and results, their streams its block arguments and yielded
-    values. Host ops stay before and after it; so do the layers of any shorter
+    values. Host ops stay before and after it; so do the layers of any other
     chain (one accelerator per function).
 
     A layer that reads a float stream (the input quantizer of a model whose
@@ -278,14 +286,15 @@ class DataflowPartition(ModulePass):
                 outlinable.append((chain, *boundary))
         if not outlinable:
             return _report(function, None, [], reasons, len(host)) if self.report else []
-        # The longest chain; the first one in the block among equals.
-        best = max(outlinable, key=lambda candidate: len(candidate[0]))
+        # The chain with the most work; then the longest; the first in the block among equals.
+        best = max(outlinable, key=lambda candidate: _work(candidate[0]))
         for other, _, _ in outlinable:
             if other is not best[0]:
                 reasons.update(dict.fromkeys(other, (
                     f"it belongs to a separate chain of {len(other)} layer(s) "
-                    f"({_names(other)}); only the longest ({len(best[0])} layer(s)) becomes "
-                    "the accelerator")))
+                    f"({_names(other)}, {_work(other)[0]:,} multiply-accumulates per frame); "
+                    f"only the chain with the most work ({_names(best[0])}, "
+                    f"{_work(best[0])[0]:,}) becomes the accelerator")))
         accelerator = _outline(*best, name)
         return (_report(function, accelerator, best[0], reasons, len(host)) if self.report
                 else [])

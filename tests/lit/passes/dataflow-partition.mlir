@@ -6,7 +6,7 @@
 // RUN: qnn-opt %s -p 'dataflow-partition{float-input=accelerator report=true}' 2>&1 >/dev/null | filecheck %s --check-prefix=ACCEL-REPORT
 // RUN: not qnn-opt %s -p 'dataflow-partition{float-input=fpga}' 2>&1 | filecheck %s --check-prefix=BAD-OPTION
 
-// dataflow-partition: the longest chain of layers moves into one accelerator;
+// dataflow-partition: the chain with the most work moves into one accelerator;
 // its to_stream/from_stream boundaries become the accelerator's operands and
 // results; host ops stay before and after. The input is what
 // convert-quant-to-dataflow leaves. A layer that reads a float stream (the
@@ -100,9 +100,33 @@ func.func @two_chains(%x: tensor<1x4xsi4>) -> (tensor<1x4x!quant.bipolar>, tenso
   func.return %bt, %ct : tensor<1x4x!quant.bipolar>, tensor<1x4xui1>
 }
 // REPORT: dataflow-partition.mlir:[[# @LINE - 6]]:3: remark: quant.add %sum stays on the host (after the accelerator): elementwise integer arithmetic ('quant.add') has no streaming layer; it runs on the host, one operation per element
-// REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: dataflow.thresholding "c" stays on the host (after the accelerator): it belongs to a separate chain of 1 layer(s) (c); only the longest (2 layer(s)) becomes the accelerator
+// REPORT: dataflow-partition.mlir:[[# @LINE - 5]]:3: remark: dataflow.thresholding "c" stays on the host (after the accelerator): it belongs to a separate chain of 1 layer(s) (c, 0 multiply-accumulates per frame); only the chain with the most work (a, b, 0) becomes the accelerator
 // REPORT: remark: @two_chains_accel holds 2 layer(s): a, b; 2 op(s) stay on the host
 // TOP: dataflow.accelerator @tfc_two_chains(
+
+// The accelerator holds the chain with the most work, not the most layers: one
+// 4x2 MVAU (8 multiply-accumulates) rather than two thresholdings (none).
+// CHECK-LABEL: func.func @heaviest_chain
+// CHECK:       dataflow.thresholding {{.*}}{name = "t0"
+// CHECK:       dataflow.thresholding {{.*}}{name = "t1"
+// CHECK:       dataflow.accelerator @heaviest_chain_accel
+// CHECK-NEXT:  ^{{.*}}
+// CHECK-NEXT:  dataflow.mvau {{.*}}{name = "fc"
+func.func @heaviest_chain(%x: tensor<1x4xsi4>) -> (tensor<1x4xui1>, tensor<1x2xui4>) {
+  %xs = dataflow.to_stream %x : tensor<1x4xsi4> -> !dataflow.stream<1x4xsi4, 1>
+  %t0 = dataflow.thresholding %xs PE 1 {name = "t0", thresholds = dense<0> : tensor<1x1xsi32>} : !dataflow.stream<1x4xsi4, 1> -> !dataflow.stream<1x4xui1, 1>
+  %t1 = dataflow.thresholding %t0 PE 1 {name = "t1", thresholds = dense<1> : tensor<1x1xsi32>} : !dataflow.stream<1x4xui1, 1> -> !dataflow.stream<1x4xui1, 1>
+  %t1t = dataflow.from_stream %t1 : !dataflow.stream<1x4xui1, 1> -> tensor<1x4xui1>
+  %ys = dataflow.to_stream %x : tensor<1x4xsi4> -> !dataflow.stream<1x4xsi4, 1>
+  %fc = dataflow.mvau %ys MW 4 MH 2 SIMD 1 PE 1 {name = "fc", weights = dense<[[1, 0], [0, 1], [1, 1], [0, 0]]> : tensor<4x2xui1>}
+      : !dataflow.stream<1x4xsi4, 1> -> !dataflow.stream<1x2xsi6, 1>
+  %fct = dataflow.from_stream %fc : !dataflow.stream<1x2xsi6, 1> -> tensor<1x2xsi6>
+  %z = arith.constant dense<8> : tensor<si5>
+  %shifted = quant.add %fct, %z : (tensor<1x2xsi6>, tensor<si5>) -> tensor<1x2xui4>
+  func.return %t1t, %shifted : tensor<1x4xui1>, tensor<1x2xui4>
+}
+// REPORT: remark: dataflow.thresholding "t0" stays on the host (before the accelerator): it belongs to a separate chain of 2 layer(s) (t0, t1, 0 multiply-accumulates per frame); only the chain with the most work (fc, 8) becomes the accelerator
+// REPORT: remark: @heaviest_chain_accel holds 1 layer(s): fc;
 
 // Layers reading a function argument directly are not outlined: the
 // accelerator's inputs are host tensors.
