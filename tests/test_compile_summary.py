@@ -20,7 +20,7 @@ STALE_REASONS = ("run quant-to-integer first", "no streaming layer implements 'd
 """Reasons that were once given after the fact and are false at the end of the pipeline."""
 
 
-@pytest.mark.parametrize("name", ["per_channel_activation", "lenet5"])
+@pytest.mark.parametrize("name", ["per_channel_activation", "residual_mlp"])
 def test_partial_acceleration_is_reported_honestly(name, tmp_path):
     spec = get_model(name)
     model = export(spec, prepare(spec), str(tmp_path / "model.onnx"))
