@@ -4,9 +4,10 @@ the default options, checked against PyTorch.
 The C simulation must equal PyTorch's outputs on every input within float rounding
 (the compiler's own rule, FLOAT_RTOL of the largest logit), except where a threshold
 tie explains the difference: a tie the compile reported (between the imported model
-and the compiled one), or one between PyTorch and the exported model, found here by
-moving every activation quantizer's input in PyTorch by the same float tolerance
-and seeing its output change. Ties must stay rare. A model the compiler does not
+and the compiled one), or one between PyTorch and the exported model: an activation
+level that differs by one, where the quantizer's input lies within the same float
+tolerance of the threshold between the two levels (any other difference between
+PyTorch and the export fails). Ties must stay rare. A model the compiler does not
 support must be refused: exit code 1, a diagnostic naming the op, no traceback and
 no build directory.
 """
@@ -21,6 +22,7 @@ import pytest
 from brevitas_corpus import MODELS, export, get_model, model_inputs, prepare, pytorch_outputs
 from conftest import tool
 
+from qnn_mlir.dialects import quant
 from qnn_mlir.equivalence import FLOAT_RTOL, float_mismatch
 
 CHECK_INPUTS = 500
@@ -29,34 +31,79 @@ MAX_TIE_SHARE = 0.02
 mean the tie rule is hiding something."""
 
 
-def pytorch_ties(model, inputs: np.ndarray) -> set[int]:
-    """Inputs on which some activation quantizer of the PyTorch model has an input
-    within FLOAT_RTOL (of that tensor's largest magnitude) of one of its thresholds."""
+def _pytorch_activations(model, inputs: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(module path, output) of every call of an enabled activation quantizer of the
+    PyTorch model, in call order (a shared quantizer, as in QuantEltwiseAdd, is called
+    once per input)."""
     import torch
     from brevitas.proxy.runtime_quant import ActQuantProxyFromInjector
 
-    recorded: list[tuple[torch.nn.Module, torch.Tensor]] = []
-    proxies = [m for m in model.modules() if isinstance(m, ActQuantProxyFromInjector)]
-    handles = [p.register_forward_hook(
-        lambda module, args, _out: recorded.append((module, args[0].detach())))
-        for p in proxies]
+    recorded: list[tuple[str, np.ndarray]] = []
+    handles = [proxy.register_forward_hook(
+        lambda _m, _args, out, path=path: recorded.append(
+            (path, getattr(out, "value", out).detach().numpy())))
+        for path, proxy in model.named_modules()
+        if isinstance(proxy, ActQuantProxyFromInjector) and proxy.is_quant_enabled]
     with torch.no_grad():
         model(torch.from_numpy(inputs))
     for handle in handles:
         handle.remove()
+    return recorded
+
+
+def _pair_quantizers(calls, quantizers: list) -> list[tuple[object, np.ndarray]]:
+    """(IR quantizer, PyTorch output) pairs, in the IR's program order. A call pairs with
+    the first unpaired quantizer named after its module (`add.input_quant` ->
+    `add_input_quant_...`), else, where the exporter named it generically, with the first
+    unpaired one of the same shape."""
+    from qnn_mlir.frontend.onnx_importer import sanitize_name
+
+    free = list(quantizers)
+    pairs = []
+    for path, output in calls:
+        base = sanitize_name(path.replace(".", "/")) + "_"
+        named = [op for op in free if op.results[0].name_hint.startswith(base)]
+        shaped = [op for op in free if quant.shape_of(op.results[0])[1:] == output.shape[1:]]
+        assert named or shaped, f"no quantizer in the imported model for {path}"
+        op = (named or shaped)[0]
+        free.remove(op)
+        pairs.append((op, output))
+    assert not free, f"quantizers without a PyTorch call: {[o.results[0].name_hint for o in free]}"
+    return sorted(pairs, key=lambda pair: quantizers.index(pair[0]))
+
+
+def pytorch_ties(model, inputs: np.ndarray, imported) -> set[int]:
+    """Inputs on which an activation of PyTorch first departs from the imported model's
+    (the oracle of the compile check) at a threshold tie: by one level, where the
+    imported model's quantizer input lies within float rounding (FLOAT_RTOL of the
+    tensor's largest magnitude) of the threshold between the two levels. Later
+    quantizers of a tied input are not compared (the tie propagates); any other
+    difference fails: PyTorch and the exported model must agree."""
+    from qnn_mlir.equivalence import levels, trace
+    from qnn_mlir.interpreter.constant_eval import constant_value, is_constant, run_op
+
+    quantizers = [op for op in imported.walk()
+                  if isinstance(op, quant.IntQuantOp | quant.BipolarQuantOp)
+                  and not is_constant(op.operands[0])]
+    values = trace(imported, [inputs])
     ties: set[int] = set()
-    with torch.no_grad():
-        for proxy, x in recorded:
-            x = getattr(x, "value", x)
-            flat = x.reshape(len(x), -1)
-            delta = FLOAT_RTOL * flat.abs().max(dim=1).values.reshape(
-                (-1,) + (1,) * (x.dim() - 1))
-
-            def quantized(t, proxy=proxy):
-                return getattr(proxy(t), "value", proxy(t))
-
-            moved = quantized(x - delta) != quantized(x + delta)
-            ties |= set(np.nonzero(moved.reshape(len(x), -1).any(dim=1).numpy())[0].tolist())
+    for op, output in _pair_quantizers(_pytorch_activations(model, inputs), quantizers):
+        result, x = op.results[0], values[op.operands[0]]
+        assert output.shape == x.shape, (result.name_hint, output.shape, x.shape)
+        ours, theirs = levels(result, values[result]), levels(result, output)
+        differ = (ours != theirs).reshape(len(x), -1)
+        differ[sorted(ties)] = False
+        if not differ.any():
+            continue
+        magnitude = np.abs(x).reshape(len(x), -1).max(axis=1).reshape(
+            (-1,) + (1,) * (x.ndim - 1))
+        constants = [constant_value(v) for v in op.operands[1:]]
+        below, above = (levels(result, run_op(op, [x + sign * FLOAT_RTOL * magnitude,
+                                                   *constants])[0]) for sign in (-1, 1))
+        tie = ((below != above) & (np.abs(ours - theirs) == 1)).reshape(len(x), -1)
+        assert not (differ & ~tie).any(), f"PyTorch and the export disagree at " \
+                                          f"%{result.name_hint}"
+        ties |= set(np.nonzero(differ.any(axis=1))[0].tolist())
     return ties
 
 
@@ -81,7 +128,8 @@ def test_compiles_and_matches_pytorch(name, tmp_path):
     reference = pytorch_outputs(model, inputs)
     differing = np.nonzero(float_mismatch(reference, simulated, exact=False)
                            .reshape(len(inputs), -1).any(axis=1))[0].tolist()
-    ties = set(summary.tie_inputs) | pytorch_ties(model, inputs)
+    imported = parse_module_file(make_context(), os.path.join(build, "ir", "01-imported.mlir"))
+    ties = set(summary.tie_inputs) | pytorch_ties(model, inputs, imported)
     unexplained = [i for i in differing if i not in ties]
     assert not unexplained, (
         f"{name}: C simulation differs from PyTorch beyond float rounding on inputs "

@@ -152,6 +152,44 @@ def _check_acyclic(model: onnx.ModelProto, path: str) -> None:
         pending = [n for n in pending if n not in ready]
 
 
+GENERATED_NAME = re.compile(r"node_\w*")
+"""How the dynamo exporter names nodes (`node__symbolic_3`, `node_linear`): not after layers."""
+
+
+def module_path(node: onnx.NodeProto, own: set[str]) -> str | None:
+    """The PyTorch module a node belongs to, from the names of the parameters that only it
+    reads (`own`): `2.bias` -> `2`, `1.act_quant.export_handler.lifted_tensor_0` ->
+    `1.act_quant`. The exporter shares equal constants between modules, so a shared
+    one says nothing."""
+    for name in node.input:
+        if name in own and "." in name:
+            return name.split(".export_handler", 1)[0] if ".export_handler" in name \
+                else name.rsplit(".", 1)[0]
+    return None
+
+
+def name_nodes_after_modules(model: onnx.ModelProto) -> None:
+    """Give nodes the dynamo exporter named generically the names the legacy exporter gives
+    (`/<module path>/<op type>`), so that layers read the same from either exporter."""
+    readers: dict[str, int] = {}
+    for node in model.graph.node:
+        for name in set(node.input):
+            readers[name] = readers.get(name, 0) + 1
+    own = {t.name for t in model.graph.initializer if readers.get(t.name) == 1}
+    used = {n.name for n in model.graph.node}
+    for node in model.graph.node:
+        module = module_path(node, own) if GENERATED_NAME.fullmatch(node.name) else None
+        if module is None:
+            continue
+        candidate = base = "/" + module.replace(".", "/") + "/" + node.op_type
+        index = 0
+        while candidate in used:
+            index += 1
+            candidate = f"{base}_{index}"
+        used.add(candidate)
+        node.name = candidate
+
+
 def _name_unnamed_nodes(model: onnx.ModelProto) -> None:
     used = {n.name for n in model.graph.node if n.name}
     for index, node in enumerate(model.graph.node):
@@ -361,6 +399,7 @@ def import_onnx(path: str) -> ModuleOp:
     model = load_model(path)
     if not model.graph.node:
         raise QnnError(f"{path}: error: the ONNX graph has no nodes")
+    name_nodes_after_modules(model)
     model = convert_qcdq(model, path)
     original_names = {t.name for t in model.graph.initializer} | {
         o for n in model.graph.node for o in n.output

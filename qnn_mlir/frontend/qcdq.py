@@ -20,8 +20,6 @@ onnxruntime does, float32(q - z) * s.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
@@ -154,13 +152,9 @@ def _broadcastable(array: np.ndarray, axis: int, rank: int) -> np.ndarray:
     return array.reshape((array.size,) + (1,) * (rank - axis - 1))
 
 
-def _layer_name(g: _Graph, node: onnx.NodeProto) -> str:
-    """The fused node's name: the exporter's name, or for the dynamo exporter's generated
-    names (`node__symbolic_3`) the module path of the scale (`1.act_quant.export_handler...`)."""
-    if not re.fullmatch(r"node_.*symbolic.*", node.name):
-        return node.name.replace("QuantizeLinear", "Quant").replace("DequantizeLinear", "Quant")
-    module = node.input[1].split(".export_handler", 1)[0]
-    return f"{module}.Quant"
+def _layer_name(node: onnx.NodeProto) -> str:
+    """The fused node's name: the quantizer's, as a QONNX export would name it."""
+    return node.name.replace("QuantizeLinear", "Quant").replace("DequantizeLinear", "Quant")
 
 
 def _tensor_rank(model: onnx.ModelProto, name: str) -> int | None:
@@ -211,8 +205,8 @@ def _fuse(g: _Graph, dequantize: onnx.NodeProto) -> tuple[list[onnx.NodeProto], 
         if bounds is None and integer_dtype == np.int32:  # a bias: a plain float constant
             name = g.add_initializer(dequantized, dequantize.output[0] + "_value")
             return removed, helper.make_node("Identity", [name], [dequantize.output[0]],
-                                             name=_layer_name(g, dequantize))
-        data = g.add_initializer(dequantized, f"{_layer_name(g, dequantize)}_dequantized")
+                                             name=_layer_name(dequantize))
+        data = g.add_initializer(dequantized, f"{_layer_name(dequantize)}_dequantized")
         after_rounding = False
     if integer_dtype not in _INTEGER_RANGES:
         raise g.fail(dequantize, f"integer type {integer_dtype} is not supported")
@@ -221,7 +215,7 @@ def _fuse(g: _Graph, dequantize: onnx.NodeProto) -> tuple[list[onnx.NodeProto], 
     low, high = (_clip_bounds(g, bounds, integer_dtype) if bounds is not None
                  else _INTEGER_RANGES[integer_dtype])
     bits, signed, narrow = _bit_width(g, bounds or dequantize, low, high)
-    name = _layer_name(g, removed[0])
+    name = _layer_name(removed[0])
     inputs = [data,
               g.add_initializer(_broadcastable(scale, axis, rank), f"{name}_scale"),
               g.add_initializer(_broadcastable(zero, axis, rank).astype(np.float32),
