@@ -11,8 +11,8 @@ unsigned levels, thresholds shared or per channel). The streamline pipeline
 (quant-to-integer, streamline, binarize-xnor) runs on it; the interpreter before
 it is the oracle: integer sources are checked on every value they can
 take, float sources on the thresholds streamline found, the float32 neighbours
-on both sides of each, and random values (thresholds are exact for every finite input;
-infinities and NaN follow the policy for non-finite inputs).
+on both sides of each, and random values (thresholds are exact for every finite input
+whose chain stays finite; infinities and NaN follow the policy for non-finite values).
 """
 
 from __future__ import annotations
@@ -199,7 +199,8 @@ def _inputs(source: str, channels: int, after, rng: np.random.Generator) -> np.n
                 step = np.nextafter(step, np.float32(direction)).astype(np.float32)
             probes.append(step)
     near = np.concatenate(probes, axis=1).T  # (probes, channels)
-    near = np.where(np.isfinite(near), near, np.float32(0))  # exact for finite inputs
+    # exact for finite inputs whose chain stays finite: x * 2 overflows near float max
+    near = np.where(np.abs(near) < 2.0**100, near, np.float32(0))
     noise = rng.normal(scale=3.0, size=(64, channels)).astype(np.float32)
     return np.concatenate([near, noise]).astype(np.float32)
 
