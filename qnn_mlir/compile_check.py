@@ -25,7 +25,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from qnn_mlir.diagnostics import QnnError
-from qnn_mlir.equivalence import compare, float_mismatch
+from qnn_mlir.equivalence import TraceCache, compare, float_mismatch
 
 SAMPLE = 64
 """Inputs compared pass by pass besides those whose outputs differ."""
@@ -107,9 +107,11 @@ def check_compiled(stages: list[Stage], simulated: np.ndarray, inputs: np.ndarra
         differing, largest = ~equal, float(np.sum(~equal))
     examined = sorted(set(range(min(SAMPLE, count))) | set(np.nonzero(differing)[0].tolist()))
     result = CheckResult(count, int(equal.sum()), largest)
+    cache = TraceCache()
     for before, after in zip(stages, stages[1:], strict=False):
         comparison = compare(before.module, after.module, [inputs[examined]], after.exact,
-                             examined)
+                             examined, cache)
+        cache.forget(before.module)
         if comparison.divergence is not None:
             raise QnnError(
                 f"qnn-compile: error: the compiled model departs from the imported model: "

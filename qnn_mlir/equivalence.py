@@ -57,8 +57,7 @@ CHUNK = 64
 """Inputs traced at a time: every value of a stage is kept for one chunk."""
 
 QUANTIZERS = (quant.IntQuantOp, quant.BipolarQuantOp, quant.MultiThresholdOp)
-COPIES = (quant.ReshapeOp, quant.TransposeOp, quant.MaxPoolOp, dataflow.ToStreamOp,
-          dataflow.FromStreamOp, dataflow.DWCOp)
+COPIES = (*quant.LAYOUT_OPS, dataflow.ToStreamOp, dataflow.FromStreamOp, dataflow.DWCOp)
 """Ops whose result holds values of its input (moved, copied, selected or re-packed)."""
 PRODUCTS = (quant.MatMulOp, quant.XnorPopcountOp, quant.ConvOp)
 """Sums of products: their scale and sign move between passes, so they are not compared."""
@@ -191,6 +190,31 @@ def trace(module: ModuleOp, inputs: Sequence[np.ndarray]) -> dict[SSAValue, np.n
 _OUTPUTS = object()  # the key of the function's results in a trace
 
 
+class TraceCache:
+    """Traces of stages on the chunks of one batch of inputs: comparing a pipeline pass
+    by pass traces each stage twice (after one pass, before the next), so the comparisons
+    share them. `forget` a stage once no comparison needs it."""
+
+    def __init__(self) -> None:
+        self._traces: dict[tuple[int, int], dict] = {}
+        self._anchors: dict[int, list[tuple[str, SSAValue, str]]] = {}
+
+    def trace(self, module: ModuleOp, chunk: Sequence[np.ndarray], start: int) -> dict:
+        key = (id(module), start)
+        if key not in self._traces:
+            self._traces[key] = trace(module, chunk)
+        return self._traces[key]
+
+    def anchors(self, module: ModuleOp) -> list[tuple[str, SSAValue, str]]:
+        if id(module) not in self._anchors:
+            self._anchors[id(module)] = named_anchors(module)
+        return self._anchors[id(module)]
+
+    def forget(self, module: ModuleOp) -> None:
+        self._traces = {k: v for k, v in self._traces.items() if k[0] != id(module)}
+        self._anchors.pop(id(module), None)
+
+
 # ---------------------------------------------------------------------------
 # Comparison of two stages
 # ---------------------------------------------------------------------------
@@ -274,23 +298,26 @@ def _is_tie(before: SSAValue, after: SSAValue, trace_a, trace_b, image: int,
 
 
 def compare(before: ModuleOp, after: ModuleOp, inputs: Sequence[np.ndarray],
-            exact: bool, indices: Sequence[int] | None = None) -> Comparison:
+            exact: bool, indices: Sequence[int] | None = None,
+            cache: TraceCache | None = None) -> Comparison:
     """Compare stage `after` with stage `before` on `inputs` (batch first), in chunks.
 
     `exact`: the pass between them must preserve every value bit for bit;
     otherwise the float-rounding and tie rules apply. `indices` name the inputs in
     reports (default 0, 1, ...). The divergence reported is the earliest value, in
-    the program order of `before`, at which any input departs."""
+    the program order of `before`, at which any input departs. A `cache` shared by
+    the comparisons of one pipeline on the same inputs traces each stage once."""
     count = len(inputs[0])
     indices = list(range(count)) if indices is None else list(indices)
     result = Comparison(examined=count)
-    anchors_a = named_anchors(before)
-    anchors_b = {name: (value, kind) for name, value, kind in named_anchors(after)}
+    cache = cache or TraceCache()
+    anchors_a = cache.anchors(before)
+    anchors_b = {name: (value, kind) for name, value, kind in cache.anchors(after)}
     found: dict[int, Divergence] = {}
     for start in range(0, count, CHUNK):
         chunk = [np.asarray(x)[start:start + CHUNK] for x in inputs]
         names = indices[start:start + len(chunk[0])]
-        trace_a, trace_b = trace(before, chunk), trace(after, chunk)
+        trace_a, trace_b = cache.trace(before, chunk, start), cache.trace(after, chunk, start)
         settled = np.zeros(len(chunk[0]), dtype=bool)
         for position, (name, value_a, kind) in enumerate(anchors_a):
             if name not in anchors_b or anchors_b[name][1] != kind:

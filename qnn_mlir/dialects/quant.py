@@ -597,3 +597,8 @@ Quant = Dialect(
     ],
     [BipolarType],
 )
+
+
+LAYOUT_OPS = (ReshapeOp, TransposeOp, MaxPoolOp)
+"""Ops that move or select values without computing: they keep the element type, and a
+positive scale commutes with them."""

@@ -56,7 +56,7 @@ def _constant(value: SSAValue) -> DenseIntOrFPElementsAttr | None:
 def _fake_quantized(value: SSAValue) -> bool:
     """Whether `value` is a QONNX fake quantizer's float output (through layout ops):
     quant-to-integer has not run on it."""
-    while isinstance(value.owner, quant.ReshapeOp | quant.TransposeOp | quant.MaxPoolOp):
+    while isinstance(value.owner, quant.LAYOUT_OPS):
         value = value.owner.input
     return isinstance(value.owner, quant.IntQuantOp | quant.BipolarQuantOp)
 

@@ -255,7 +255,7 @@ class QuantToInteger:
         if not quant.is_float_tensor(value):
             return value, None
         layouts: list[Operation] = []
-        while isinstance(value.owner, LAYOUT_OPS):
+        while isinstance(value.owner, quant.LAYOUT_OPS):
             layouts.append(value.owner)
             value = value.owner.input
         owner = value.owner
@@ -276,16 +276,12 @@ class QuantToInteger:
         return integer, scale
 
 
-LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp, quant.MaxPoolOp)
-"""Ops that move or select values without computing: they keep the element type."""
-
-
 def retype_layout_users(value: SSAValue) -> None:
     """Layout ops after a now-integer tensor carry its element type forward."""
     element_type = quant.tensor_type(value).element_type
     for use in list(value.uses):
         user = use.operation
-        if isinstance(user, LAYOUT_OPS) and user.results[0].type.element_type != element_type:
+        if isinstance(user, quant.LAYOUT_OPS) and user.results[0].type.element_type != element_type:
             result = user.results[0]
             new_type = TensorType(element_type, quant.shape_of(result))
             retype_layout_users(Rewriter.replace_value_with_new_type(result, new_type))

@@ -102,13 +102,15 @@ def bisect_passes(path: str, pipeline: str, inputs: list[str]) -> None:
     from qnn_mlir.compile_check import Stage
     from qnn_mlir.compiler import run_stages
     from qnn_mlir.dialects import make_context
-    from qnn_mlir.equivalence import compare
+    from qnn_mlir.equivalence import TraceCache, compare
 
     module = parse_module_file(make_context(), path)
     arrays = _compare_inputs(module, inputs)
     stages = [Stage(path, module)] + run_stages(module, pipeline)
+    cache = TraceCache()
     for before, after in zip(stages, stages[1:], strict=False):
-        result = compare(before.module, after.module, arrays, after.exact)
+        result = compare(before.module, after.module, arrays, after.exact, cache=cache)
+        cache.forget(before.module)
         if result.divergence is not None:
             raise QnnError(f"{path}: error: pass '{after.name}' changes what the IR computes: "
                            f"{result.divergence.text(result.examined)}")
