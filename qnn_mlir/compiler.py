@@ -4,7 +4,8 @@
     -> dataflow-fold -> dataflow-insert-dwc -> convert-dataflow-to-hls -> C++ -> g++
 
 The build directory holds every stage's IR (`ir/`), the Vitis HLS project
-(`hls/`), and `summary.json`. It is written to a temporary directory and
+(`hls/`), `summary.json`, and `folding.json`: the folding chosen, keyed by
+layer name, which `--folding` reads back. It is written to a temporary directory and
 renamed at the end, so a failed compile leaves no half-written build.
 """
 
@@ -15,12 +16,19 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from qnn_mlir.compile_check import Stage, check_compiled
+from qnn_mlir.compile_summary import (
+    CompileSummary,
+    accelerator_estimate,
+    fill_estimates,
+    folding_config,
+)
+from qnn_mlir.cost.boards import Board, Budget
 from qnn_mlir.diagnostics import QnnError
 from qnn_mlir.passes.dataflow_partition import host_op_reasons
 from qnn_mlir.tools.output import replace_directory
@@ -29,67 +37,10 @@ STAGES = ("01-imported", "02-integer", "03-dataflow", "04-hls")
 """File names (under ir/) of the IR after each phase; 04-hls is what qnn-run --csim runs."""
 
 BUILD_STAMP = "summary.json"
+FOLDING_FILE = "folding.json"
 
 TESTBENCH_FRAMES = 100
 """Images whose accelerator inputs and outputs go to hls/tb_*.bin for Vitis C simulation."""
-
-
-@dataclass
-class LayerSummary:
-    """One streaming layer: what it is, its folding and its estimated cycles per frame."""
-
-    name: str
-    kind: str
-    shape: str
-    pe: int | None
-    simd: int | None
-    cycles: int
-
-
-@dataclass
-class CompileSummary:
-    """What `qnn-compile` prints and writes to summary.json."""
-
-    model: str
-    board: str
-    clock_mhz: float
-    layers: list[LayerSummary] = field(default_factory=list)
-    host_ops: list[tuple[str, str]] = field(default_factory=list)
-    fps: float = 0.0
-    latency_cycles: int = 0
-    accelerated_macs: int = 0
-    total_macs: int = 0
-    check: str = ""
-    tie_inputs: list[int] = field(default_factory=list)
-    """Check inputs whose outputs differ from the imported model's by a threshold tie."""
-    seconds: dict[str, float] = field(default_factory=dict)
-    hls_dir: str = ""
-
-    def text(self) -> str:
-        """The human-readable report."""
-        rows = [f"qnn-compile: {self.model} for {self.board} at {self.clock_mhz:g} MHz", "",
-                f"  {'layer':<40} {'kind':<13} {'shape':<12} {'PE':>4} {'SIMD':>5} "
-                f"{'cycles':>8}"]
-        for layer in self.layers:
-            rows.append(f"  {layer.name:<40} {layer.kind:<13} {layer.shape:<12} "
-                        f"{layer.pe if layer.pe is not None else '-':>4} "
-                        f"{layer.simd if layer.simd is not None else '-':>5} {layer.cycles:>8}")
-        slowest = max((layer.cycles for layer in self.layers), default=0)
-        rows += ["", f"  estimated throughput {self.fps:,.0f} frames/s (bottleneck {slowest} "
-                     f"cycles), latency <= {self.latency_cycles} cycles "
-                     f"({self.latency_cycles / self.clock_mhz:.2f} us)"]
-        if self.total_macs and self.accelerated_macs < self.total_macs:
-            rows.append(
-                f"  the accelerator runs {self.accelerated_macs / self.total_macs:.1%} of the "
-                f"model's {self.total_macs:,} multiply-accumulates per frame; the frames/s "
-                "above is the accelerator's alone: the host ops below run in numpy")
-        if self.host_ops:
-            rows.append(f"  on the host ({len(self.host_ops)} ops):")
-            rows += [f"    {name}: {reason}" for name, reason in self.host_ops]
-        rows += [f"  check: {self.check}",
-                 f"  HLS project: {self.hls_dir}  (vitis_hls -f run_hls.tcl)",
-                 "  times: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items())]
-        return "\n".join(rows)
 
 
 def _passes(spec: str) -> list:
@@ -127,29 +78,6 @@ def run_stages(module: ModuleOp, spec: str) -> list[Stage]:
     return stages
 
 
-def _layer_summaries(module: ModuleOp) -> list[LayerSummary]:
-    from qnn_mlir.cost.cycles import layer_cycles, layer_label, layers_of
-    from qnn_mlir.dialects import dataflow
-
-    summaries = []
-    accelerators = [op for op in module.walk() if isinstance(op, dataflow.AcceleratorOp)]
-    layers = [layer for accelerator in accelerators for layer in layers_of(accelerator)]
-    for index, op in enumerate(layers):
-        props = op.properties
-        pe = props["PE"].value.data if "PE" in props else None
-        simd = props["SIMD"].value.data if "SIMD" in props else None
-        if isinstance(op, dataflow.MVAUOp):
-            shape = f"{op.MW.value.data}x{op.MH.value.data}"
-        else:
-            shape = "x".join(str(d) for d in op.operands[0].type.get_shape()[1:])
-        kind = op.name.split(".", 1)[1]
-        if isinstance(op, dataflow.MVAUOp) and "xnor" in props:
-            kind += " (xnor)"
-        summaries.append(LayerSummary(layer_label(op, index), kind, shape, pe, simd,
-                                      layer_cycles(op)))
-    return summaries
-
-
 def check_inputs(module: ModuleOp, count: int, seed: int = 0) -> np.ndarray:
     """Fashion-MNIST test images when the input is 1x28x28, else random values in [0, 1)."""
     from qnn_mlir.dialects import quant
@@ -174,6 +102,8 @@ class CompileOptions:
     board: str = "pynq-z1"
     folding: str | None = None
     target_fps: float | None = None
+    budget: str | None = None
+    """The share of the board the design may use (`0.6`, `lut=0.7,bram=0.8,dsp=0.8`)."""
     check_images: int = 1000
     stream_depth: int = 2
     skip_csim: bool = False
@@ -192,50 +122,71 @@ class Lowered:
     """The IR after the import and after each pass, for the check."""
 
 
+def _fold_step(options: CompileOptions, board: Board, budget: Budget) -> tuple[str, str]:
+    """The dataflow-fold pass spec for the options, and how it chooses, in words."""
+    share = f' budget="{options.budget}"' if options.budget else ""
+    within = f"{budget.text()} of the {board.title}"
+    if options.folding:
+        path = os.path.abspath(options.folding)
+        return (f'dataflow-fold{{config="{path}"}}', f"from {options.folding}")
+    if options.target_fps:
+        return (f"dataflow-fold{{target-fps={options.target_fps}{share}}}",
+                f"FINN's automatic folding for {options.target_fps:,.0f} frames/s, within "
+                f"{within}")
+    return (f"dataflow-fold{{{share.strip()}}}" if share else "dataflow-fold",
+            f"the fastest that fits {within} (the default, without --folding or "
+            "--target-fps)")
+
+
+def resolve_target(options: CompileOptions) -> tuple[Board, Budget]:
+    """The board and budget of the options; unknown names are one diagnostic, up front."""
+    from qnn_mlir.cost.boards import get_board, parse_budget
+
+    try:
+        return get_board(options.board), parse_budget(options.budget or "lut=0.7,bram=0.8,"
+                                                                         "dsp=0.8")
+    except ValueError as error:
+        raise QnnError(f"qnn-compile: error: {error}") from error
+
+
 def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
     """Import, run the default pipeline and emit the HLS project (in memory)."""
     from qnn_mlir.backends.hls import has_accelerator, to_hls_form
     from qnn_mlir.backends.hls.emitter import emit_project
-    from qnn_mlir.cost.boards import get_board
-    from qnn_mlir.cost.cycles import latency_cycles, throughput_fps
+    from qnn_mlir.cost.boards import set_target
     from qnn_mlir.cost.macs import accelerated_macs
     from qnn_mlir.frontend.onnx_importer import import_onnx
 
-    try:
-        board = get_board(options.board)
-    except (KeyError, ValueError) as error:
-        raise QnnError(f"qnn-compile: error: {error}") from error
-    summary = CompileSummary(os.path.basename(model_path), board.name, board.clock_mhz)
+    board, budget = resolve_target(options)
+    summary = CompileSummary(os.path.basename(model_path), board.title, board.part,
+                             board.clock_mhz)
     timer = time.perf_counter()
     stages: dict[str, ModuleOp] = {}
 
     imported = import_onnx(model_path)
+    set_target(imported, board)  # every stage knows its board
     passes = [Stage("import", imported)]
     passes += run_stages(imported, "streamline-pipeline")
     stages["01-imported"], stages["02-integer"] = imported, passes[-1].module
-    if options.folding:
-        fold = f'dataflow-fold{{config="{os.path.abspath(options.folding)}"}}'
-    elif options.target_fps:
-        fold = f"dataflow-fold{{target-fps={options.target_fps} clock-mhz={board.clock_mhz}}}"
-    else:
-        fold = ""  # as FINN without a folding config: every layer fully folded (PE = SIMD = 1)
+    fold, summary.folding_source = _fold_step(options, board, budget)
     passes += run_stages(passes[-1].module, "convert-quant-to-dataflow,dataflow-partition")
     if not has_accelerator(passes[-1].module):
         raise QnnError(f"qnn-compile: error: nothing in {model_path} can run on the "
                        "accelerator; every op stays on the host:\n" + "\n".join(
                            f"  {name}: {reason}" for name, reason in
                            host_op_reasons(passes[-1].module)))
-    passes += run_stages(passes[-1].module, ",".join(p for p in (fold, "dataflow-insert-dwc")
-                                                        if p))
+    passes += run_stages(passes[-1].module, f"{fold},dataflow-insert-dwc")
     dataflow_form = stages["03-dataflow"] = passes[-1].module
     stages["04-hls"] = to_hls_form(dataflow_form, options.stream_depth)
-    files = emit_project(stages["04-hls"], board.name.lower())
+    files = emit_project(stages["04-hls"])
     summary.seconds["to C++"] = time.perf_counter() - timer
 
-    summary.layers = _layer_summaries(dataflow_form)
-    cycles = [layer.cycles for layer in summary.layers]
-    summary.fps = throughput_fps(cycles, board.clock_mhz)
-    summary.latency_cycles = latency_cycles(cycles)
+    result = accelerator_estimate(dataflow_form, board, budget)
+    fill_estimates(summary, result, budget)
+    if options.target_fps and result.compute_fps < options.target_fps:
+        summary.folding_source += (f"; {options.target_fps:,.0f} frames/s is out of reach: the "
+                                   f"fastest folding gives {result.compute_fps:,.0f}")
+    files[FOLDING_FILE] = json.dumps(folding_config(result), indent=2) + "\n"
     summary.host_ops = host_op_reasons(dataflow_form)
     summary.accelerated_macs, summary.total_macs = accelerated_macs(dataflow_form)
     return Lowered(stages, files, summary, passes)
@@ -279,6 +230,9 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
                        f"{error.strerror}") from error
     try:
         summary.hls_dir = os.path.join(build_dir, "hls")
+        summary.folding_file = os.path.join(build_dir, FOLDING_FILE)
+        with open(os.path.join(staging, FOLDING_FILE), "w", encoding="utf-8") as f:
+            f.write(files.pop(FOLDING_FILE))
         write_project(files, os.path.join(staging, "hls"))
         os.makedirs(os.path.join(staging, "ir"))
         for name, module in stages.items():

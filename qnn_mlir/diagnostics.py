@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, NameLoc, StringAttr
 from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
@@ -30,6 +30,35 @@ def location_text(op: Operation) -> str:
     if isinstance(loc, FileLineColLoc):
         return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
     return f"'{op.name}'"
+
+
+BREVITAS_INTERNALS = frozenset({
+    "export_handler", "act_quant", "weight_quant", "bias_quant", "input_quant",
+    "output_quant", "act_quant_proxy", "fused_activation_quant_proxy", "tensor_quant",
+})
+"""Scope names inside a Brevitas layer: its quantizers, not modules a user wrote."""
+
+
+def module_path(node_name: str) -> str | None:
+    """The module path of the PyTorch module that produced an ONNX node, from the scope
+    path torch puts in node names: `/features.2/MatMul` -> `features.2`,
+    `/layer1/layer1.0/conv1/Conv` -> `layer1.0.conv1`, `/features.0/act_quant/
+    export_handler/Quant` -> `features.0`. None for a name without scopes."""
+    scopes = [part for part in node_name.strip("/").split("/") if part][:-1]
+    path = ""
+    for scope in scopes:
+        if scope in BREVITAS_INTERNALS:
+            break
+        path = scope if not path or scope.startswith(path + ".") else f"{path}.{scope}"
+    return path or None
+
+
+def source_module(op: Operation) -> str | None:
+    """The module path of the ONNX node an imported op came from (its NameLoc)."""
+    loc = op.location
+    if isinstance(loc, NameLoc):
+        return module_path(loc.desc.data)
+    return None
 
 
 def format_diagnostic(

@@ -6,8 +6,8 @@ g++ C simulation of the emitted HLS C++, computes exactly what the model compute
   correct count equals the one PyTorch recorded at training, and a sample is
   checked against qonnx's execute_onnx directly; for TFC-w1a1, whose trained
   parameters are committed, the logits equal PyTorch's on all 10,000 images;
-* the other configurations, with random weights: 1000 random inputs, bit for bit
-  against the interpreter, plus an execute_onnx sample.
+* the other configurations, with random weights, at the default folding: 1000
+  random inputs, bit for bit against the interpreter, plus an execute_onnx sample.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from qnn_mlir.interpreter import run_module
 EXAMPLES = os.path.join(REPO, "examples")
 
 
-def compiled_outputs(model: str, build: str, images: np.ndarray, target_fps: float):
-    """(C simulation, interpreter) outputs of the compiled model on `images`."""
-    compile_model(model, build, CompileOptions(target_fps=target_fps, check_images=50))
+def compiled_outputs(model: str, build: str, images: np.ndarray):
+    """(C simulation, interpreter) outputs of the model compiled as a user compiles it, at
+    the default folding (the fastest that fits the board), on `images`."""
+    compile_model(model, build, CompileOptions(check_images=50))
     imported = parse_module_file(make_context(), os.path.join(build, "ir", "01-imported.mlir"))
     hls_form = parse_module_file(make_context(), os.path.join(build, "ir", "04-hls.mlir"))
     return run_module_csim(hls_form, [images])[0], run_module(imported, [images])[0]
@@ -44,7 +45,7 @@ def test_trained_tfc_on_the_whole_test_set(name, tmp_path):
     with open(os.path.join(EXAMPLES, f"{name}.json"), encoding="utf-8") as f:
         record = json.load(f)
     images, labels = fashion_mnist("test")
-    simulated, interpreted = compiled_outputs(model, str(tmp_path / "build"), images, 200_000)
+    simulated, interpreted = compiled_outputs(model, str(tmp_path / "build"), images)
     np.testing.assert_array_equal(simulated, interpreted)
     assert int(np.sum(simulated.argmax(1) == labels)) == record["test_correct"]
     np.testing.assert_array_equal(simulated[:40], qonnx_reference(model, images[:40]))
@@ -68,7 +69,7 @@ def test_random_weights_on_random_inputs(config, tmp_path, rng):
     model = export_config(config, str(tmp_path / "m.onnx"), exporter, seed=31)
     inputs = rng.uniform(0, 1, size=(1000, 1, 28, 28)).astype(np.float32)
     inputs[:20] = np.round(inputs[:20])  # pixels exactly on the decision points too
-    simulated, interpreted = compiled_outputs(model, str(tmp_path / "build"), inputs, 100_000)
+    simulated, interpreted = compiled_outputs(model, str(tmp_path / "build"), inputs)
     np.testing.assert_array_equal(simulated, interpreted)
     np.testing.assert_array_equal(simulated[:20], qonnx_reference(model, inputs[:20]))
 

@@ -63,7 +63,7 @@ def test_compiles_to_a_matching_c_simulation(name, exporter, tmp_path):
     spec = SPECS[name]
     model = export_mlp(spec, str(tmp_path / "mlp.onnx"), exporter)
     build = str(tmp_path / "build")
-    summary = compile_model(model, build, CompileOptions(target_fps=200_000, check_images=100))
+    summary = compile_model(model, build, CompileOptions(check_images=100))
     assert summary.check.startswith("C simulation == imported model on 100 inputs")
     assert len(summary.tie_inputs) <= 2
     images = fashion_mnist("test")[0][:1000]

@@ -17,7 +17,7 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import InterpretationError, VerifyException
 
 from qnn_mlir.dialects import make_context
-from qnn_mlir.interpreter.dataflow import DataflowFunctions, exact_matmul
+from qnn_mlir.interpreter.dataflow import DataflowFunctions, exact_matmul, layer_functions
 
 BIPOLAR = "!quant.bipolar"
 
@@ -65,6 +65,7 @@ def run(text: str, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(layer_functions(module))
     return interpreter.call_op("main", inputs)
 
 

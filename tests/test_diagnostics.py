@@ -356,6 +356,10 @@ TRANSLATE_CASES = [
               "qcdq.onnx", onnx_file(qcdq_model(block_size=2)),
               "node 'quantize' (op type 'QuantizeLinear'): error: attribute 'block_size' is "
               "not supported"),
+    # -- the options -----------------------------------------------------------------------
+    translate("unknown-board", "valid model, --board naming no known board", "valid.onnx",
+              onnx_file(valid_model()), "error: unknown board 'zedboard': the known boards "
+              "are pynq-z1, pynq-z2, ultra96-v2, zcu104, kv260", args=("--board", "zedboard")),
     # -- the output ------------------------------------------------------------------------
     translate("output-directory-missing", "valid model, -o into a directory that does not "
               "exist", "valid.onnx", onnx_file(valid_model()),

@@ -3,12 +3,14 @@
 Every network is folded several ways; for each, a random batch goes through
 the reference interpreter (qnn_mlir.interpreter.run_module on the dataflow
 form) and through the compiled C simulation of the emitted project, and the
-outputs must be equal bit for bit. Some networks are also simulated on the
+outputs must be equal bit for bit. Many networks are also simulated on the
 portable path (-DQNN_PORTABLE_CSIM: the code synthesis sees, without the
-C-simulation fast paths), and the fast word helpers are checked against it
-directly. The libraries are built once, in parallel, and cached
-(qnn_mlir.backends.hls.csim.cache_dir).
-Also: the emitted files are byte-identical across runs and equal whether
+C-simulation fast paths, which do not follow the folded schedule), on the
+same inputs, at PE = SIMD = 1 and at wide foldings; the fast word helpers are
+checked against it directly. The libraries are built once, in parallel, and
+cached (qnn_mlir.backends.hls.csim.cache_dir).
+Also: params.h holds plain integer arrays (no ap_uint initializers, which
+g++ compiles slowly); the emitted files are byte-identical across runs and equal whether
 printed from the dataflow form or from the HLS form read back from text;
 g++ errors are diagnostics; `qnn-translate --to-hls` writes a project
 directory all or nothing; the FINN word packing.
@@ -17,6 +19,7 @@ directory all or nothing; the FINN word packing.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,7 +34,7 @@ from qnn_mlir.backends.hls.csim import CSimModel, ap_types_dir, build_library
 from qnn_mlir.backends.hls.emitter import STAMP_FILE, NameTable, emit_project, sanitize
 from qnn_mlir.backends.hls.packing import pack_frames, unpack_frames, word_bytes
 from qnn_mlir.diagnostics import QnnError, parse_module_text
-from qnn_mlir.dialects import make_context
+from qnn_mlir.dialects import hls, make_context
 from qnn_mlir.dialects.datatypes import BipolarType
 from qnn_mlir.interpreter import run_module
 from qnn_mlir.tools.qnn_translate import module_to_text
@@ -45,7 +48,15 @@ FOLDINGS = {
     "integer-folded": (integer_chain, ((1, 0), (1, 1), (1, 1), (1, 0))),
     "integer-parallel": (integer_chain, ((12, 0), (12, 8), (8, 6), (6, 0))),
 }
-PORTABLE = ("binary-mixed", "integer-mixed", "binary-wide-lanes")  # also built portable
+# (quantizer PE, _), (SIMD, PE) of each of the four MVAUs, (label select PE, _)
+TFC_FOLDINGS = {
+    "tfc-ones": ((1, 0), (1, 1), (1, 1), (1, 1), (1, 1), (1, 0)),
+    # output words of 49, 64 and 128 bits: one limb, a full limb, two limbs
+    "tfc-wide": ((49, 0), (49, 16), (64, 32), (32, 64), (64, 10), (10, 0)),
+}
+UNFOLDED = (*TFC_FOLDINGS, "binary-folded", "binary-parallel", "integer-folded",
+            "integer-parallel", "twins")  # the same inputs through fast and portable
+PORTABLE = ("binary-mixed", "integer-mixed", "binary-wide-lanes", *UNFOLDED)  # built portable
 
 
 def parse(text: str):
@@ -73,12 +84,48 @@ def wide_lanes_chain() -> Chain:
     return chain
 
 
+def tfc_like_chain(folding: tuple[tuple[int, int], ...], seed: int = 3) -> Chain:
+    """TFC's shape (784-64-64-64-10) with every kind of MVAU: f32 quantizer -> xnor
+    (thresholds, bipolar) -> xnor (3 thresholds, ui2) -> ui2 x si2 (thresholds, ui2) ->
+    ui2 x si2 (accumulator) -> top-3. Thresholds sit where the accumulators are, so
+    every output value occurs; the weights do not depend on the folding."""
+    rng = np.random.default_rng(seed)
+    (q_pe, _), (simd0, pe0), (simd1, pe1), (simd2, pe2), (simd3, pe3), (l_pe, _) = folding
+    chain = Chain((1, 784), "f32", q_pe)
+    chain.thresholding(q_pe, rng.integers(-8, 9, size=(784, 1)) / 8, "f32", BIPOLAR)
+    chain.mvau(rng.integers(0, 2, size=(784, 64)), "i1", simd0, pe0, BIPOLAR,
+               thresholds=rng.integers(384, 401, size=(64, 1)), xnor=True)
+    chain.mvau(rng.integers(0, 2, size=(64, 64)), "i1", simd1, pe1, "ui2",
+               thresholds=ascending(rng, 64, 3, 26, 38), xnor=True)
+    chain.mvau(rng.integers(-2, 2, size=(64, 64)), "si2", simd2, pe2, "ui2",
+               thresholds=ascending(rng, 64, 3, -70, -25))
+    chain.mvau(rng.integers(-2, 2, size=(64, 10)), "si2", simd3, pe3, "si10")
+    chain.label_select(3, l_pe, "ui4")
+    return chain
+
+
+def twins_chain() -> Chain:
+    """Two xnor MVAUs with the same template arguments and different ROMs: the C
+    simulation's decoded weights and thresholds must be told apart by ROM, not by type."""
+    rng = np.random.default_rng(9)
+    chain = Chain((1, 32), BIPOLAR, 4)
+    for _ in range(2):
+        thresholds = rng.integers(12, 21, size=(32, 1))
+        thresholds[:2, 0] = 12, 20  # the same range, so the same threshold type
+        chain.mvau(rng.integers(0, 2, size=(32, 32)), "i1", 4, 4, BIPOLAR,
+                   thresholds=thresholds, xnor=True)
+    chain.mvau(rng.integers(0, 2, size=(32, 4)), "i1", 4, 2, "ui6", xnor=True)
+    return chain
+
+
 @pytest.fixture(scope="module")
 def compiled() -> dict[str, tuple[Chain, object, CSimModel]]:
     """Every test network: its chain, parsed module and C simulation, built in parallel."""
     chains = {name: build(folding) for name, (build, folding) in FOLDINGS.items()}
     chains["wide"] = wide_chain()
     chains["binary-wide-lanes"] = wide_lanes_chain()
+    chains.update({name: tfc_like_chain(folding) for name, folding in TFC_FOLDINGS.items()})
+    chains["twins"] = twins_chain()
     chains.update({f"{name}-portable": chains[name] for name in PORTABLE})
     modules = {name: parse(chain.module()) for name, chain in chains.items()}
 
@@ -99,6 +146,37 @@ def test_csim_matches_the_interpreter_bit_for_bit(compiled, name):
     actual = model.predict(x)
     assert actual.dtype == np.int64 and actual.shape == expected.shape
     assert np.array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("name", UNFOLDED)
+def test_unfolded_fast_path_matches_the_folded_portable_path(compiled, name):
+    # The fast path computes each layer without its folded schedule; the portable
+    # path runs the schedule synthesis sees. Same inputs, same bits, both equal to
+    # the interpreter.
+    chain, module, fast = compiled[name]
+    portable = compiled[f"{name}-portable"][2]
+    x = random_input(chain, 300, np.random.default_rng(12))
+    (expected,) = run_module(module, [x])
+    assert np.array_equal(fast.predict(x), expected)
+    assert np.array_equal(portable.predict(x), expected)
+
+
+def test_one_network_gives_the_same_bits_at_every_folding(compiled):
+    x = random_input(compiled["tfc-ones"][0], 300, np.random.default_rng(13))
+    outputs = {name: compiled[name][2].predict(x)
+               for name in (*TFC_FOLDINGS, *(f"{name}-portable" for name in TFC_FOLDINGS))}
+    (expected,) = run_module(compiled["tfc-ones"][1], [x])
+    assert len(np.unique(expected)) > 3  # the labels vary
+    for name, output in outputs.items():
+        assert np.array_equal(output, expected), name
+
+
+def test_twin_layers_share_a_template_instance():
+    # What test_unfolded_fast_path_matches_the_folded_portable_path[twins] relies on.
+    top = emit_project(to_hls_form(parse(twins_chain().module())))["top.cpp"]
+    templates = [line[:line.index(">(")] for line in top.splitlines()
+                 if line.startswith("  qnn::mvau<")]
+    assert len(templates) == 2 and templates[0] == templates[1]
 
 
 # Every word helper with a C-simulation fast path, on random words of several
@@ -150,6 +228,20 @@ template <int W> void check_signed_sum() {
   for (int i = 0; i < 50; i++) sum += ap_int<W>(random_word<W>());
   print(ap_uint<W>(ap_int<W>(sum)));
 }
+template <int W, typename LimbT, int LIMBS> void check_rom_word() {
+  LimbT row[LIMBS];  // random bits above W too: rom_word drops them
+  for (int k = 0; k < LIMBS; k++) row[k] = static_cast<LimbT>(next());
+  print(qnn::rom_word<W>(row));
+}
+template <int W> void check_bytes() {
+  unsigned char bytes[(W + 7) / 8], back[(W + 7) / 8];
+  for (int b = 0; b < (W + 7) / 8; b++) bytes[b] = static_cast<unsigned char>(next());
+  const ap_uint<W> word = qnn::word_from_bytes<W>(bytes);
+  print(word);
+  qnn::word_to_bytes(word, back);
+  for (int b = 0; b < (W + 7) / 8; b++) std::printf("%02x", back[b]);
+  std::printf("\n");
+}
 
 int main() {
 #ifdef QNN_FAST_CSIM
@@ -162,6 +254,12 @@ int main() {
   check_elements<65, 200>(); check_elements<8, 7 * 8>();
   check_xnor<8>(); check_xnor<49>(); check_xnor<64>(); check_xnor<80>();
   check_signed_sum<7>(); check_signed_sum<64>();
+  check_rom_word<1, unsigned char, 1>(); check_rom_word<8, unsigned char, 1>();
+  check_rom_word<10, unsigned short, 1>(); check_rom_word<28, unsigned int, 1>();
+  check_rom_word<64, unsigned long long, 1>(); check_rom_word<130, unsigned long long, 3>();
+  check_rom_word<784, unsigned long long, 13>(); check_rom_word<2048, unsigned long long, 32>();
+  check_bytes<1>(); check_bytes<8>(); check_bytes<49>(); check_bytes<64>(); check_bytes<72>();
+  check_bytes<1568>();
   return 0;
 }
 """
@@ -185,6 +283,31 @@ def test_fast_word_helpers_match_the_portable_path(tmp_path):
     assert outputs["fast"][0] == "fast" and outputs["portable"][0] == "portable"
     assert len(outputs["fast"]) > 200
     assert outputs["fast"][1:] == outputs["portable"][1:]
+
+
+def test_params_are_plain_integer_arrays():
+    # ap_uint initializers are a dynamic constructor per word: g++ took a minute on TFC.
+    declaration = re.compile(r"^static const (unsigned (?:char|short|int|long long)) "
+                             r"(\w+)\[(\d+)\]\[(\d+)\] = \{$", flags=re.M)
+    for chain in (wide_chain(), wide_lanes_chain(), tfc_like_chain(TFC_FOLDINGS["tfc-ones"]),
+                  integer_chain(FOLDINGS["integer-mixed"][1])):
+        module = to_hls_form(parse(chain.module()))
+        params = emit_project(module)["params.h"]
+        assert "ap_uint<" not in params
+        roms = {op.sym_name.data: op for op in module.walk() if isinstance(op, hls.RomOp)}
+        declared = declaration.findall(params)
+        assert sorted(name for _, name, _, _ in declared) == sorted(roms)
+        for limb_type, name, depth, limbs in declared:
+            width = roms[name].width.value.data
+            assert int(depth) == roms[name].depth.value.data
+            # the narrowest native type, else 64-bit limbs, as many as the word needs
+            limb_bits = next((bits for bits in (8, 16, 32) if width <= bits), 64)
+            assert limb_type == {8: "unsigned char", 16: "unsigned short", 32: "unsigned int",
+                                 64: "unsigned long long"}[limb_bits]
+            assert int(limbs) == -(-width // limb_bits)
+    params = emit_project(to_hls_form(parse(wide_chain().module())))["params.h"]
+    assert "// @mvau0_weights: 1 word(s) of 4096 bits, as 64 64-bit limbs, low limb first\n" \
+           "static const unsigned long long mvau0_weights[1][64] = {\n" in params
 
 
 def test_wide_words_raise_ap_int_max_w():
@@ -212,10 +335,10 @@ def test_emitted_files_are_byte_identical_across_runs():
     round_trip = parse(module_to_text(to_hls_form(parse(text))))
     assert emit_project(round_trip) == first
     assert sorted(first) == [
-        STAMP_FILE, "csim/hls_stream.h", "include/qnn/activation.h", "include/qnn/dwc.h",
-        "include/qnn/label_select.h", "include/qnn/layers.h", "include/qnn/mvau.h",
-        "include/qnn/thresholding.h", "include/qnn/types.h", "params.h", "run_hls.tcl",
-        "testbench.cpp", "top.cpp", "top.h"]
+        STAMP_FILE, "csim/hls_stream.h", "include/qnn/activation.h",
+        "include/qnn/csim_tables.h", "include/qnn/dwc.h", "include/qnn/label_select.h",
+        "include/qnn/mvau.h", "include/qnn/mvau_unfolded.h", "include/qnn/thresholding.h",
+        "include/qnn/types.h", "params.h", "run_hls.tcl", "testbench.cpp", "top.cpp", "top.h"]
 
 
 def test_top_function_shape():
@@ -277,7 +400,7 @@ def test_translate_output_does_not_depend_on_the_process(tmp_path):
     for seed in ("1", "2"):
         assert translate(str(source), "-o", str(tmp_path / seed), hash_seed=seed).returncode == 0
     files = sorted(p.relative_to(tmp_path / "1") for p in (tmp_path / "1").rglob("*"))
-    assert len(files) == 17  # 14 files in 3 folders
+    assert len(files) == 18  # 15 files in 3 folders
     for relative in files:
         first, second = tmp_path / "1" / relative, tmp_path / "2" / relative
         assert first.is_dir() or first.read_bytes() == second.read_bytes(), relative

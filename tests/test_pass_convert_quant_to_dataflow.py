@@ -31,7 +31,7 @@ def test_lit_cases_unchanged_outputs(rng):
 def test_tfc_w1a1_becomes_input_quantizer_and_four_xnor_mvaus(rng):
     before = tfc_integer_form()
     after = run_passes(before, PASS)
-    layers = ops_where(after, lambda op: isinstance(op, dataflow.StreamLayerOp))
+    layers = ops_where(after, lambda op: isinstance(op, dataflow.LayerOp))
     assert [op.name for op in layers] == ["dataflow.thresholding"] + ["dataflow.mvau"] * 4
     assert all(op.xnor is not None and op.thresholds is not None for op in layers[1:4])
     assert layers[4].thresholds is None  # the last layer outputs its popcount to the host

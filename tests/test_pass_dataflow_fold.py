@@ -16,7 +16,7 @@ from dataflow_models import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
-from qnn_mlir.cost.cycles import cycles_per_layer, layer_cycles, target_cycles, throughput_fps
+from qnn_mlir.cost.cycles import cycles_per_layer, target_cycles, throughput_fps
 from qnn_mlir.dialects import dataflow
 from qnn_mlir.dialects.dataflow import divisors
 
@@ -52,8 +52,8 @@ def test_finn_tfc_folding_gives_the_published_cycles(tfc_partitioned, tmp_path, 
     after = run_passes(tfc_partitioned, PASS, config=str(path))
     mvaus = _mvaus(after)
     assert [(op.PE.value.data, op.SIMD.value.data) for op in mvaus] == FINN_TFC_FOLDING
-    assert [layer_cycles(op) for op in mvaus] == [64, 64, 64, 8]
-    assert throughput_fps([layer_cycles(op) for op in mvaus], 100) == pytest.approx(1.5625e6)
+    assert [op.cycles() for op in mvaus] == [64, 64, 64, 8]
+    assert throughput_fps([op.cycles() for op in mvaus], 100) == pytest.approx(1.5625e6)
     # the input quantizer was not in the config: it stays unfolded (784 cycles)
     assert max(cycles_per_layer(after).values()) == 784
     assert [op.out_type.fold.data for op in mvaus] == [16, 8, 8, 10]
@@ -65,8 +65,8 @@ def test_automatic_folding_meets_the_target_or_relaxes_to_the_bottleneck(tfc_par
                                                                           rng):
     after = run_passes(tfc_partitioned, PASS, target_fps=fps)
     target = target_cycles(fps, 100)
-    layers = ops_where(after, lambda op: isinstance(op, dataflow.StreamLayerOp))
-    cycles = [layer_cycles(op) for op in layers]
+    layers = ops_where(after, lambda op: isinstance(op, dataflow.LayerOp))
+    cycles = [op.cycles() for op in layers]
     if max(cycles) >= target:  # unreachable: everything else is below the bottleneck
         bottleneck = max(cycles)
         assert all(c < bottleneck for c in cycles if c != bottleneck)
@@ -77,8 +77,9 @@ def test_automatic_folding_meets_the_target_or_relaxes_to_the_bottleneck(tfc_par
         param = "PE" if op.PE.value.data > 1 or not isinstance(op, dataflow.MVAUOp) else "SIMD"
         value = op.properties[param].value.data
         if value > 1:
-            smaller = [d for d in divisors(op.folding_bounds()[param][1]) if d < value][-1]
-            assert layer_cycles(op, {param: smaller}) >= target
+            size = {p.name: p.size for p in op.folding_parameters()}[param]
+            smaller = [d for d in divisors(size) if d < value][-1]
+            assert op.cycles({param: smaller}) >= target
     for op in _mvaus(after):
         assert op.weights.get_element_type().width.data * op.SIMD.value.data <= 36
     assert_same_on_images(tfc_partitioned, after, tfc_images(20, rng))

@@ -46,7 +46,7 @@ def test_conversion_folds():
 
 
 def test_finn_tfc_folding_needs_one_converter(tfc_partitioned, tmp_path, rng):
-    layers = ops_where(tfc_partitioned, lambda op: isinstance(op, dataflow.StreamLayerOp))
+    layers = ops_where(tfc_partitioned, lambda op: isinstance(op, dataflow.LayerOp))
     foldings = [{"PE": 49}, {"PE": 16, "SIMD": 49}, {"PE": 8, "SIMD": 8}, {"PE": 8, "SIMD": 8},
                 {"PE": 10, "SIMD": 8}]
     path = tmp_path / "tfc.json"
@@ -63,9 +63,10 @@ def test_finn_tfc_folding_needs_one_converter(tfc_partitioned, tmp_path, rng):
 @pytest.mark.parametrize("seed", range(4))
 def test_random_foldings_are_legalized(tfc_partitioned, tmp_path, seed):
     rng = np.random.default_rng(seed)
-    layers = ops_where(tfc_partitioned, lambda op: isinstance(op, dataflow.StreamLayerOp))
+    layers = ops_where(tfc_partitioned, lambda op: isinstance(op, dataflow.LayerOp))
     config = {op.layer_name.data: {param: int(rng.choice(divisors(dim)))
-                                   for param, (_, dim) in op.folding_bounds().items()}
+                                   for param, dim in ((p.name, p.size)
+                                                      for p in op.folding_parameters())}
               for op in layers}
     path = tmp_path / "random.json"
     path.write_text(json.dumps(config))

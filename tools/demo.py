@@ -3,9 +3,10 @@
 
     make demo            (or: .venv/bin/python tools/demo.py [--build build/tfc_w1a1])
 
-1. qnn-compile examples/tfc_w1a1.onnx for the Pynq-Z1 with FINN's folding
-   (examples/folding_tfc_w1a1.json): import, passes, Vitis HLS C++, g++ C
-   simulation, and the summary (layers, folding, cycles, frames/s);
+1. qnn-compile examples/tfc_w1a1.onnx for the Pynq-Z1 as a user runs it, with
+   the default folding (the fastest that fits the board's budget): import,
+   passes, Vitis HLS C++, g++ C simulation, and the summary (per layer folding,
+   cycles and resources, totals against the budget, frames/s);
 2. top-1 accuracy on the 10,000 Fashion-MNIST test images of
    - PyTorch running the trained Brevitas model (examples/tfc_w1a1.pt),
    - the reference interpreter running the imported IR,
@@ -51,8 +52,7 @@ def main() -> int:
     from qnn_mlir.interpreter import run_module
 
     model = os.path.join(EXAMPLES, "tfc_w1a1.onnx")
-    options = CompileOptions(folding=os.path.join(EXAMPLES, "folding_tfc_w1a1.json"),
-                             check_images=1000)
+    options = CompileOptions(check_images=1000)
     try:
         summary = compile_model(model, args.build, options)
     except QnnError as error:

@@ -8,11 +8,11 @@ parameters against the streams it reads and writes. `dataflow.to_stream` and
 `dataflow-partition` outlines the accelerator.
 
 This file holds the structure ops and the dialect; the stream type is in
-`dataflow_stream.py` and the layers in `dataflow_layers.py` (both re-exported
-here). A folding mismatch between two layers (a stream whose fold is not what
-its consumer reads) is legal until `dataflow-insert-dwc` inserts converters;
-`check_stream_widths` is the check that no mismatch is left, which hardware
-generation requires.
+`dataflow_stream.py` and the layers, one file each on the layer interface
+(`LayerOp`), in `dataflow_layers/` (all re-exported here). A folding mismatch
+between two layers (a stream whose fold is not what its consumer reads) is
+legal until `dataflow-insert-dwc` inserts converters; `check_stream_widths` is
+the check that no mismatch is left, which hardware generation requires.
 
 Value conventions shared with the interpreter: a stream holds the mathematical
 values of its normal shape (folding changes the wire format, never the values);
@@ -40,17 +40,23 @@ from xdsl.utils.exceptions import VerifyException
 
 from qnn_mlir.dialects.dataflow_layers import (
     DWCOp,
+    FoldingParameter,
+    HLSCall,
     LabelSelectOp,
+    LayerOp,
     MVAUOp,
     StreamLayerOp,
     ThresholdingOp,
+    cxx_prefix,
+    layer_classes,
 )
 from qnn_mlir.dialects.dataflow_stream import StreamType, divisors, divisors_hint, same_data
 
 __all__ = [
-    "AcceleratorOp", "DWCOp", "Dataflow", "FromStreamOp", "LabelSelectOp", "MVAUOp",
-    "StreamLayerOp", "StreamType", "ThresholdingOp", "ToStreamOp", "YieldOp",
-    "check_stream_widths", "divisors", "divisors_hint",
+    "AcceleratorOp", "DWCOp", "Dataflow", "FoldingParameter", "FromStreamOp", "HLSCall",
+    "LabelSelectOp", "LayerOp", "MVAUOp", "StreamLayerOp", "StreamType", "ThresholdingOp",
+    "ToStreamOp", "YieldOp", "check_stream_widths", "cxx_prefix", "divisors", "divisors_hint",
+    "layer_classes",
 ]
 
 
@@ -82,9 +88,9 @@ class AcceleratorOp(IRDLOperation):
         "$sym_name `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs) $body"
     )
 
-    def layers(self) -> list[StreamLayerOp]:
+    def layers(self) -> list[LayerOp]:
         """The layer ops of the body, in order."""
-        return [op for op in self.body.block.ops if isinstance(op, StreamLayerOp)]
+        return [op for op in self.body.block.ops if isinstance(op, LayerOp)]
 
     def verify_(self) -> None:
         where = f"'{self.name}' @{self.sym_name.data}"
@@ -209,22 +215,26 @@ class FromStreamOp(BoundaryOp):
 
 
 def check_stream_widths(root: Operation) -> None:
-    """Raise a VerifyException at the first layer under `root` whose input stream's fold
-    is not the fold it reads (SIMD or PE): such a pair needs a `dataflow.dwc`.
+    """Raise a VerifyException at the first layer under `root` that reads one of its input
+    streams in another fold than the stream carries: such a pair needs a `dataflow.dwc`.
 
     `dataflow-insert-dwc` guarantees this; hardware generation must require it.
     """
     for op in root.walk():
-        if not isinstance(op, StreamLayerOp):
+        if not isinstance(op, LayerOp):
             continue
-        fold, wanted = op.in_type.fold.data, op.read_fold
-        if fold != wanted:
-            param = "SIMD" if isinstance(op, MVAUOp) else "PE"
+        for index, stream in enumerate(op.in_streams):
+            fold, wanted = stream.type.fold.data, op.read_fold(index)  # type: ignore[attr-defined]
+            if fold == wanted:
+                continue
             label = f" '{op.layer_name.data}'" if op.layer_name is not None else ""
+            which = f" {index}" if len(op.in_streams) > 1 else ""
+            param = op.READ_FOLD_PARAMETER
+            fix = f"set {param} to {fold}" if param else "change the folding"
             raise VerifyException(
-                f"'{op.name}'{label} input stream fold ({fold}) does not match {param} "
-                f"({wanted}): set {param} to {fold} or insert a data width converter "
-                "(dataflow.dwc) before this layer (dataflow-insert-dwc)"
+                f"'{op.name}'{label} input stream{which} fold ({fold}) does not match "
+                f"{param or 'the fold it reads'} ({wanted}): {fix} or insert a data width "
+                "converter (dataflow.dwc) before this layer (dataflow-insert-dwc)"
             )
 
 

@@ -445,7 +445,7 @@ class RomOp(IRDLOperation):
     `hls.rom @w0 width 784 depth 64 = dense<...> : tensor<64x13xui64>`: word
     d is row d, stored as little-endian 64-bit limbs (limb k holds bits
     [64k, 64k + 64)). The packing of values into words is decided by the pass
-    that builds the ROM; the emitter prints each word as a hex literal.
+    that builds the ROM; the emitter prints each word as a row of hex limbs.
     """
 
     name = "hls.rom"

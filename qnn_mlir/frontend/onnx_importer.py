@@ -30,6 +30,8 @@ from xdsl.dialects.builtin import (
     DictionaryAttr,
     FunctionType,
     ModuleOp,
+    NameLoc,
+    NoneAttr,
     StringAttr,
     TensorType,
     f32,
@@ -335,6 +337,8 @@ class OnnxImporter:
                 new_op.verify(verify_nested_ops=False)
             except VerifyException as error:
                 raise QnnError(f"{where}: error: {innermost_message(error)}") from error
+            # The node's name, kept as the op's location, gives the layer its module path.
+            new_op.location = NameLoc(StringAttr(node.name), NoneAttr())
             for result in new_op.results:  # a node's inner ops: `fc1_Gemm_matmul`
                 if not result.name_hint:
                     kind = new_op.name.split(".")[-1]

@@ -59,12 +59,10 @@ def make_interpreter(module: ModuleOp,
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(ConstantFunctions())
     interpreter.register_implementations(QuantFunctions())
-    try:
-        from qnn_mlir.interpreter.dataflow import DataflowFunctions
-    except ImportError:  # the dataflow semantics are optional for quant-only IR
-        pass
-    else:
-        interpreter.register_implementations(DataflowFunctions())
+    from qnn_mlir.interpreter.dataflow import DataflowFunctions, layer_functions
+
+    interpreter.register_implementations(DataflowFunctions())
+    interpreter.register_implementations(layer_functions(module))
     return interpreter
 
 

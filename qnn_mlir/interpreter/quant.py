@@ -21,7 +21,7 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import integer_bounds
 from qnn_mlir.dialects.shapes import conv_output_size
-from qnn_mlir.interpreter.dataflow import exact_matmul
+from qnn_mlir.interpreter.stream_math import exact_matmul
 
 # -- rounding and integer ranges (QONNX spec) --------------------------------
 

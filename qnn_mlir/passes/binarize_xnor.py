@@ -56,6 +56,7 @@ class Binarizer:
         popcount_type = TensorType(IntegerType(fan_in.bit_length(), Signedness.UNSIGNED), shape)
         popcount = quant.XnorPopcountOp.build(operands=[matmul.lhs, bits.result],
                                               result_types=[popcount_type])
+        popcount.location = matmul.location
         self.rewriter.insert_op([bits, popcount], InsertPoint.before(matmul))
         popcount.result.name_hint = matmul.result.name_hint
         accumulator = None

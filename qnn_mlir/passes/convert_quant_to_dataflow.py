@@ -25,10 +25,10 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import PassFailedException, VerifyException
 
-from qnn_mlir.diagnostics import location_text
+from qnn_mlir.diagnostics import location_text, source_module
 from qnn_mlir.dialects import dataflow, quant
 from qnn_mlir.dialects.datatypes import BipolarType, element_bits, element_range
-from qnn_mlir.ir_constants import constant_array, dense_attr
+from qnn_mlir.ir_constants import constant_array, dense_attr, dense_to_numpy
 
 PASS_NAME = "convert-quant-to-dataflow"
 
@@ -154,8 +154,9 @@ def unconvertible_reason(op: Operation) -> str | None:
 def reads_float(op: Operation) -> bool:
     """Whether `op` is a layer whose input stream carries floats (the input quantizer's
     thresholding, or a converter in front of it)."""
-    return (isinstance(op, dataflow.StreamLayerOp)
-            and isinstance(op.in_type.element_type, AnyFloat))
+    return isinstance(op, dataflow.LayerOp) and any(
+        isinstance(stream.type.element_type, AnyFloat)  # type: ignore[attr-defined]
+        for stream in op.in_streams)
 
 
 def float_input_reason(op: Operation) -> str | None:
@@ -163,8 +164,9 @@ def float_input_reason(op: Operation) -> str | None:
     default, float-input=host); None for any other op."""
     if not reads_float(op):
         return None
-    assert isinstance(op, dataflow.StreamLayerOp)
-    element = op.in_type.element_type
+    assert isinstance(op, dataflow.LayerOp)
+    element = next(stream.type.element_type for stream in op.in_streams  # type: ignore
+                   if isinstance(stream.type.element_type, AnyFloat))  # type: ignore
     if isinstance(op, dataflow.ThresholdingOp):
         out = op.out_type.element_type
         return (f"its input is float ({element}): quantizing on the host streams its "
@@ -211,11 +213,11 @@ class LayerNamer:
 
     def __init__(self, module: ModuleOp):
         self.used = {op.layer_name.data for op in module.walk()
-                     if isinstance(op, dataflow.StreamLayerOp) and op.layer_name is not None}
+                     if isinstance(op, dataflow.LayerOp) and op.layer_name is not None}
 
     def name(self, hint: str | None, kind: str) -> StringAttr:
         """The hint made an identifier, or `<kind>_<n>`, made unique with a suffix."""
-        base = re.sub(r"[^A-Za-z0-9_]", "_", hint or "")
+        base = re.sub(r"[^A-Za-z0-9_.]", "_", hint or "")
         if base[:1].isdigit():
             base = f"{kind}_{base}"
         numbered = not base
@@ -285,7 +287,8 @@ def _replace_with_layer(
         ) from error
     # The stream carries the values of `last_result` (the activation when one is fused),
     # so it keeps that name: stages then compare value by value (equivalence.py).
-    layer.output.name_hint = last_result.name_hint or layer.layer_name.data  # type: ignore
+    layer.output.name_hint = last_result.name_hint or dataflow.cxx_prefix(
+        layer.layer_name.data)  # type: ignore[union-attr]
     from_stream = dataflow.FromStreamOp.create(operands=[layer.output], result_types=[tensor])
     from_stream.output.name_hint = layer.output.name_hint
     layer.location = from_stream.location = first.location  # diagnostics point at the source
@@ -311,12 +314,25 @@ def _fusable_activation(op: Operation) -> quant.MultiThresholdOp | None:
     return None
 
 
+def _layer_weights(weights: DenseIntOrFPElementsAttr) -> DenseIntOrFPElementsAttr:
+    """The MVAU's weights: integer weights that are all -1 or +1 become bipolar bits (i1,
+    1 means +1), one bit per weight in memory instead of two."""
+    if weights.get_element_type() == IntegerType(1):
+        return weights
+    values = dense_to_numpy(weights)
+    if values.size and np.all(np.abs(values) == 1):
+        return dense_attr((values > 0).astype(np.int8), IntegerType(1))
+    return weights
+
+
 def _convert_matrix(op: quant.MatMulOp | quant.XnorPopcountOp, namer: LayerNamer) -> None:
     weights = _constant(op.rhs)
     assert weights is not None
+    weights = _layer_weights(weights)
     mw, mh = quant.shape_of(op.rhs)
     activation = _fusable_activation(op)
-    hint = op.result.name_hint or (activation.output.name_hint if activation else None)
+    hint = source_module(op) or op.result.name_hint or (
+        activation.output.name_hint if activation else None)
     props: dict[str, Attribute] = {
         "name": namer.name(hint, "mvau"),
         "MW": IntegerAttr(mw, i64), "MH": IntegerAttr(mh, i64),
@@ -338,11 +354,11 @@ def _convert(op: Operation, namer: LayerNamer) -> None:
     if isinstance(op, quant.MatMulOp | quant.XnorPopcountOp):
         _convert_matrix(op, namer)
     elif isinstance(op, quant.MultiThresholdOp):
-        props = {"name": namer.name(op.output.name_hint, "thresholding"),
+        props = {"name": namer.name(source_module(op) or op.output.name_hint, "thresholding"),
                  "PE": IntegerAttr(1, i64), **_activation_props(op)}
         _replace_with_layer(op, op.output, dataflow.ThresholdingOp, op.input, props, [op])
     elif isinstance(op, quant.TopKOp):
-        props = {"name": namer.name(op.indices.name_hint, "label_select"),
+        props = {"name": namer.name(source_module(op) or op.indices.name_hint, "label_select"),
                  "K": op.k, "PE": IntegerAttr(1, i64)}
         _replace_with_layer(op, op.indices, dataflow.LabelSelectOp, op.input, props, [op])
 
@@ -366,7 +382,9 @@ class ConvertQuantToDataflow(ModulePass):
     `dataflow.from_stream`; between two converted layers the pair is fused, so
     consecutive layers are connected by a stream and the function still
     verifies and computes the same values. Layers are named after the quant
-    op's SSA name (sanitized to an identifier, made unique). Ops that cannot
+    op's source: the module path of the ONNX node it was imported from
+    (`features.2`, kept as the op's location), else its SSA name; names are
+    made unique. Ops that cannot
     stream stay unchanged; `dataflow-partition` reports why. No options.
     """
 

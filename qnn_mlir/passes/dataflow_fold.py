@@ -1,7 +1,9 @@
-"""dataflow-fold: set each layer's PE/SIMD from a JSON config or for a target throughput."""
+"""dataflow-fold: set each layer's PE/SIMD: the fastest folding that fits the board by
+default, or from a JSON config, or for a target throughput."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -15,16 +17,18 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
-from qnn_mlir.cost.cycles import (
-    layer_cycles,
-    layer_label,
-    layers_of,
-    target_cycles,
-    throughput_fps,
+from qnn_mlir.cost.boards import Board, Budget, module_target, parse_budget
+from qnn_mlir.cost.cycles import layers_of
+from qnn_mlir.cost.design import DesignEstimate, estimate
+from qnn_mlir.cost.folding import (
+    MAX_WEIGHT_WIDTH,
+    FoldingError,
+    auto_folding,
+    fit_to_budget,
+    fold_for_fps,
 )
-from qnn_mlir.cost.folding import MAX_WEIGHT_WIDTH, auto_folding
 from qnn_mlir.dialects import dataflow
-from qnn_mlir.dialects.dataflow import StreamLayerOp, StreamType, divisors_hint
+from qnn_mlir.dialects.dataflow import LayerOp, StreamType, divisors_hint
 
 PASS_NAME = "dataflow-fold"
 
@@ -35,13 +39,13 @@ def _fail(message: str) -> PassFailedException:
     return PassFailedException(f"{PASS_NAME}: {message}")
 
 
-def _describe(op: StreamLayerOp) -> str:
+def _describe(op: LayerOp) -> str:
     return f"layer '{op.layer_name.data}' ({op.name})" if op.layer_name else f"'{op.name}'"
 
 
-def check_folding(op: StreamLayerOp, folding: dict[str, Any]) -> Folding:
+def check_folding(op: LayerOp, folding: dict[str, Any]) -> Folding:
     """`folding` for `op` as ints, or a diagnostic naming the layer, value and valid values."""
-    bounds = op.folding_bounds()
+    bounds = {p.name: (p.dimension, p.size) for p in op.folding_parameters()}
     checked: Folding = {}
     for param, value in folding.items():
         if param not in bounds:
@@ -73,10 +77,10 @@ def _read_config(path: str) -> dict[str, Any]:
     return config
 
 
-def config_folding(layers: list[StreamLayerOp], config: dict[str, Any], path: str
-                   ) -> dict[StreamLayerOp, Folding]:
+def config_folding(layers: list[LayerOp], config: dict[str, Any], path: str
+                   ) -> dict[LayerOp, Folding]:
     """The foldings a config sets, checked against the layers it names."""
-    by_name: dict[str, list[StreamLayerOp]] = {}
+    by_name: dict[str, list[LayerOp]] = {}
     for op in layers:
         if op.layer_name is not None:
             by_name.setdefault(op.layer_name.data, []).append(op)
@@ -94,15 +98,24 @@ def config_folding(layers: list[StreamLayerOp], config: dict[str, Any], path: st
     return foldings
 
 
-def _designs(layers: list[StreamLayerOp]) -> dict[Operation, list[StreamLayerOp]]:
+def _designs(layers: list[LayerOp]) -> dict[Operation, list[LayerOp]]:
     """Layers grouped by the design they pace: their accelerator, else their function."""
-    designs: dict[Operation, list[StreamLayerOp]] = {}
+    designs: dict[Operation, list[LayerOp]] = {}
     for layer in layers:
         parent = layer.parent_op()
         while parent is not None and not isinstance(parent, dataflow.AcceleratorOp | func.FuncOp):
             parent = parent.parent_op()
         designs.setdefault(parent or layer, []).append(layer)  # type: ignore[arg-type]
     return designs
+
+
+def _hardware_designs(layers: list[LayerOp]) -> dict[Operation, list[LayerOp]]:
+    """The designs that go on the board: the accelerators, or every function's layers
+    when nothing is partitioned yet (layers left on the host cost no fabric)."""
+    designs = _designs(layers)
+    accelerators = {d: members for d, members in designs.items()
+                    if isinstance(d, dataflow.AcceleratorOp)}
+    return accelerators or designs
 
 
 def _design_name(design: Operation) -> str:
@@ -116,88 +129,137 @@ def _set_type(value: SSAValue, stream: StreamType) -> None:
         Rewriter.replace_value_with_new_type(value, stream)
 
 
-def apply_folding(op: StreamLayerOp, folding: Folding) -> None:
-    """Set the layer's PE/SIMD and the fold of the stream it writes."""
+def apply_folding(op: LayerOp, folding: Folding) -> None:
+    """Set the layer's folding parameters and the fold of each stream it writes."""
     for param, value in folding.items():
         op.properties[param] = IntegerAttr(value, i64)
-    _set_type(op.output, op.out_type.with_fold(op.write_fold))
+    for index, stream in enumerate(op.out_streams):
+        _set_type(stream, stream.type.with_fold(op.write_fold(index)))  # type: ignore
 
 
-def _fold_inputs(layers: list[StreamLayerOp]) -> None:
+def _from_host(stream: SSAValue) -> bool:
+    return isinstance(stream.owner, dataflow.ToStreamOp) or (
+        isinstance(stream, BlockArgument)
+        and isinstance(stream.block.parent_op(), dataflow.AcceleratorOp))
+
+
+def _fold_inputs(layers: list[LayerOp]) -> None:
     """Streams from the host are packed as their first reader reads them: no converter."""
     for op in layers:
-        source = op.input
-        from_host = isinstance(source.owner, dataflow.ToStreamOp) or (
-            isinstance(source, BlockArgument)
-            and isinstance(source.block.parent_op(), dataflow.AcceleratorOp))
-        first_reader = next(use.operation for use in source.uses)
-        if from_host and first_reader is op:
-            _set_type(source, op.in_type.with_fold(op.read_fold))
+        for index, stream in enumerate(op.in_streams):
+            first_reader = next(use.operation for use in stream.uses)
+            if _from_host(stream) and first_reader is op:
+                _set_type(stream, stream.type.with_fold(op.read_fold(index)))  # type: ignore
+
+
+def _remove_converters(module: ModuleOp) -> None:
+    """Drop the layers an earlier folding derived (converters): the new folding decides."""
+    for layer in layers_of(module):
+        if layer.DERIVED_FROM_FOLDING:
+            layer.results[0].replace_all_uses_with(layer.operands[0])
+            Rewriter.erase_op(layer)
 
 
 @dataclass(frozen=True)
 class DataflowFold(ModulePass):
     """Set each layer's folding (PE, SIMD) and the fold of the streams it writes.
 
-    The folding comes from a JSON config or from FINN's automatic folding for
-    a target throughput (qnn_mlir/cost/folding.py). A stream's fold becomes
-    the PE of the layer that writes it; a stream from the host gets the fold
-    its reader reads. Existing `dataflow.dwc`s are removed first: where a
-    layer reads a different fold than its input carries, the IR stays valid
-    and `dataflow-insert-dwc` adds the converter.
+    By default (no `config`, no `target-fps`), the fastest folding whose
+    estimated resources fit the budget on the module's target board (its
+    `dataflow.target`, else pynq-z1): FINN's automatic folding for every
+    candidate target, the highest throughput (min of the compute and I/O
+    bounds) that fits, the cheapest among equals (qnn_mlir/cost/folding.py).
+    A folding can also come from a JSON config or from FINN's automatic folding
+    for a target throughput, which must fit the budget too. A stream's fold
+    becomes the fold its writer writes; a stream from the host gets the fold
+    its reader reads. Existing `dataflow.dwc`s are removed first: where a layer
+    reads a different fold than its input carries, the IR stays valid and
+    `dataflow-insert-dwc` adds the converter. Layers left on the host are
+    folded only by a config or a target.
 
-    Options (give `config` or `target-fps`):
+    Options (at most one of `config` and `target-fps`):
       config            JSON file mapping layer names to foldings,
                         {"fc0": {"PE": 16, "SIMD": 49}, "act": {"PE": 4}}; layers not
                         listed keep theirs. MVAU: PE divides MH, SIMD divides MW;
                         thresholding and label_select: PE divides the channels/labels
       target-fps        fold every layer for this many frames per second
-      clock-mhz         the clock for target-fps (default 100)
+      budget            the share of the board a design may use: a fraction for every
+                        resource, or lut=0.7,bram=0.8,dsp=0.8 (the default)
+      clock-mhz         the clock for target-fps and the estimates (default: the board's)
       max-weight-width  widest weight word automatic folding creates, bits (default 36)
-      report            print each layer's folding and cycles, and the fps, to stderr
+      report            print each layer's folding, cycles and resources, and each
+                        design's throughput and totals against the budget, to stderr
+                        (layers left on the host are not listed)
     """
 
     name = "dataflow-fold"
     config: str = ""
     target_fps: int | float = 0
-    clock_mhz: int | float = 100
+    budget: str | int | float = ""
+    clock_mhz: int | float = 0
     max_weight_width: int = MAX_WEIGHT_WIDTH
     report: bool = False
 
+    def _target(self, module: ModuleOp) -> tuple[Board, Budget]:
+        try:
+            board = module_target(module)
+            budget = parse_budget(str(self.budget) if self.budget != "" else "lut=0.7,bram=0.8,"
+                                                                               "dsp=0.8")
+        except ValueError as error:
+            raise _fail(str(error)) from error
+        if self.clock_mhz:
+            board = dataclasses.replace(board, clock_mhz=float(self.clock_mhz))
+        return board, budget
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if bool(self.config) == bool(self.target_fps):
-            raise _fail("give either config=<file.json> or target-fps=<frames per second>")
-        if self.target_fps < 0 or self.clock_mhz <= 0:
+        if self.config and self.target_fps:
+            raise _fail("give config=<file.json> or target-fps=<frames per second>, not both "
+                        "(neither: the fastest folding that fits the board)")
+        if self.target_fps < 0 or self.clock_mhz < 0:
             raise _fail("target-fps and clock-mhz must be positive")
-        for converter in [c for c in layers_of(op) if isinstance(c, dataflow.DWCOp)]:
-            converter.output.replace_all_uses_with(converter.input)
-            Rewriter.erase_op(converter)
+        board, budget = self._target(op)
+        _remove_converters(op)
         layers = layers_of(op)
+        foldings: dict[LayerOp, Folding] = {}
         if self.config:
             foldings = config_folding(layers, _read_config(self.config), self.config)
         else:
-            target = target_cycles(self.target_fps, self.clock_mhz)
-            foldings = {}
-            for design in _designs(layers).values():
-                foldings.update(zip(design, auto_folding(design, target, self.max_weight_width),
-                                    strict=True))
+            for design, members in _hardware_designs(layers).items():
+                try:
+                    if self.target_fps:
+                        chosen = fold_for_fps(members, self.target_fps, board, budget,
+                                              self.max_weight_width)[0]
+                    else:
+                        chosen = fit_to_budget(members, board, budget, self.max_weight_width)[0]
+                except FoldingError as error:
+                    raise _fail(f"{_design_name(design)}: {error}") from error
+                foldings.update(zip(members, chosen, strict=True))
+            if self.target_fps:  # host layers keep pace with the target too
+                target = max(1, int(board.clock_mhz * 1e6 / self.target_fps))
+                for members in _designs(layers).values():
+                    if members[0] not in foldings:
+                        foldings.update(zip(members, auto_folding(
+                            members, target, self.max_weight_width), strict=True))
         for layer, folding in foldings.items():
             apply_folding(layer, folding)
         _fold_inputs(layers)
         if self.report:
-            self._print_report(layers)
+            print("\n".join(self._report_lines(layers, board, budget)), file=sys.stderr)
 
-    def _print_report(self, layers: list[StreamLayerOp]) -> None:
+    def _report_lines(self, layers: list[LayerOp], board: Board, budget: Budget) -> list[str]:
         lines = []
-        for design, members in _designs(layers).items():
-            cycles = []
-            for layer in members:
-                folding = " ".join(f"{param} {layer.properties[param].value.data}"  # type: ignore
-                                   for param in layer.folding_bounds())
-                cycles.append(layer_cycles(layer))
-                lines.append(f"{PASS_NAME}: {layer_label(layer, layers.index(layer))}: "
-                             f"{folding}: {cycles[-1]} cycles")
-            fps = throughput_fps(cycles, self.clock_mhz)
-            lines.append(f"{PASS_NAME}: {_design_name(design)}: max {max(cycles)} cycles per "
-                         f"frame: {fps:,.0f} fps at {self.clock_mhz:g} MHz")
-        print("\n".join(lines), file=sys.stderr)
+        for design, members in _hardware_designs(layers).items():
+            result: DesignEstimate = estimate(members, board, budget)
+            for layer in result.layers:
+                folding = " ".join(f"{k} {v}" for k, v in sorted(layer.folding.items())) or "-"
+                lines.append(f"{PASS_NAME}: {layer.name}: {folding}: {layer.cycles} cycles, "
+                             f"{layer.resources.lut:,} LUT, {layer.resources.bram18} BRAM18, "
+                             f"{layer.resources.dsp} DSP")
+            total, allowed = result.total, result.allowed
+            lines.append(f"{PASS_NAME}: {_design_name(design)}: max {result.bottleneck.cycles} "
+                         f"cycles per frame: {result.compute_fps:,.0f} fps at "
+                         f"{board.clock_mhz:g} MHz; I/O bound {result.io_fps:,.0f} fps; "
+                         f"{total.lut:,} LUT, {total.bram18} BRAM18, {total.dsp} DSP of "
+                         f"{allowed.lut:,}, {allowed.bram18}, {allowed.dsp} allowed on "
+                         f"{board.title}")
+        return lines

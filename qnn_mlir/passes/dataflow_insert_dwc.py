@@ -14,7 +14,7 @@ from xdsl.utils.exceptions import PassFailedException, VerifyException
 
 from qnn_mlir.cost.cycles import layers_of
 from qnn_mlir.dialects import dataflow
-from qnn_mlir.dialects.dataflow import check_stream_widths
+from qnn_mlir.dialects.dataflow import check_stream_widths, cxx_prefix
 from qnn_mlir.passes.convert_quant_to_dataflow import LayerNamer
 
 
@@ -26,22 +26,25 @@ def conversion_folds(carried: int, read: int) -> list[int]:
     return [lcm(carried, read), read]
 
 
-def _insert_converters(layer: dataflow.StreamLayerOp, namer: LayerNamer) -> None:
-    folds = conversion_folds(layer.in_type.fold.data, layer.read_fold)
+def _insert_converters(layer: dataflow.LayerOp, index: int, namer: LayerNamer) -> None:
+    """Converters in front of input stream `index` of `layer`, named after the layer."""
+    source: SSAValue = layer.in_streams[index]
+    folds = conversion_folds(source.type.fold.data, layer.read_fold(index))  # type: ignore
     reader = layer.layer_name.data if layer.layer_name else None
-    source: SSAValue = layer.input
-    for index, fold in enumerate(folds):
-        suffix = "_dwc" if len(folds) == 1 else f"_dwc{index}"
+    if reader is not None and len(layer.in_streams) > 1:
+        reader = f"{reader}_in{index}"
+    for step, fold in enumerate(folds):
+        suffix = "_dwc" if len(folds) == 1 else f"_dwc{step}"
         converter = dataflow.DWCOp.create(
             operands=[source],
             result_types=[source.type.with_fold(fold)],  # type: ignore[attr-defined]
             properties={"name": namer.name(reader + suffix if reader else None, "dwc")},
         )
         converter.location = layer.location
-        converter.output.name_hint = converter.layer_name.data  # type: ignore[union-attr]
+        converter.output.name_hint = cxx_prefix(converter.layer_name.data)  # type: ignore
         Rewriter.insert_op(converter, InsertPoint.before(layer))
         source = converter.output
-    layer.operands[0] = source
+    layer.operands[index] = source
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,9 @@ class DataflowInsertDWC(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         namer = LayerNamer(op)
         for layer in layers_of(op):
-            if not isinstance(layer, dataflow.DWCOp) and layer.in_type.fold.data != layer.read_fold:
-                _insert_converters(layer, namer)
+            for index, stream in enumerate(layer.in_streams):
+                if stream.type.fold.data != layer.read_fold(index):  # type: ignore[attr-defined]
+                    _insert_converters(layer, index, namer)
         try:
             check_stream_widths(op)
         except VerifyException as error:  # a bug here, not in the input

@@ -21,58 +21,66 @@ from qnn_mlir.passes.convert_quant_to_dataflow import host_reason, reads_float
 PASS_NAME = "dataflow-partition"
 FLOAT_INPUT_CHOICES = ("host", "accelerator")
 
-Chain = list[dataflow.StreamLayerOp]
+Chain = list[dataflow.LayerOp]
 
 
-def _split_float_inputs(block: Block) -> list[dataflow.StreamLayerOp]:
+def _give_host_boundary(layer: dataflow.LayerOp, stream: SSAValue,
+                        host: set[dataflow.LayerOp]) -> None:
+    """Route `stream` of a host layer to the layers that read it through a new
+    `dataflow.from_stream` / `dataflow.to_stream` pair placed right after the layer."""
+    readers = {use.operation for use in stream.uses
+               if isinstance(use.operation, dataflow.LayerOp) and use.operation not in host}
+    if not readers:
+        return
+    stream_type = stream.type
+    assert isinstance(stream_type, dataflow.StreamType)
+    from_stream = dataflow.FromStreamOp.create(
+        operands=[stream],
+        result_types=[TensorType(stream_type.element_type, stream_type.get_shape())])
+    to_stream = dataflow.ToStreamOp.create(operands=[from_stream.output],
+                                           result_types=[stream_type])
+    from_stream.location = to_stream.location = layer.location
+    if stream.name_hint:
+        from_stream.output.name_hint = stream.name_hint
+        to_stream.output.name_hint = f"{stream.name_hint}_stream"
+    Rewriter.insert_op([from_stream, to_stream], InsertPoint.after(layer))
+    stream.replace_uses_with_if(to_stream.output, lambda use: use.operation in readers)
+
+
+def _split_float_inputs(block: Block) -> list[dataflow.LayerOp]:
     """Give each layer of `block` that reads a float stream a host boundary of its own.
 
     Where such a layer writes a stream that other layers read, its stream now goes
     through a new `dataflow.from_stream` (right after it) and `dataflow.to_stream`, which
     the readers read instead: the chain starts after it, at its integer output, and it
     stays on the host with its own boundaries. Returns those layers."""
-    host = [op for op in block.ops if isinstance(op, dataflow.StreamLayerOp) and reads_float(op)]
+    host = [op for op in block.ops if isinstance(op, dataflow.LayerOp) and reads_float(op)]
     host_set = set(host)
     for layer in host:
-        readers = {use.operation for use in layer.output.uses
-                   if isinstance(use.operation, dataflow.StreamLayerOp)
-                   and use.operation not in host_set}
-        if not readers:
-            continue
-        stream = layer.out_type
-        from_stream = dataflow.FromStreamOp.create(
-            operands=[layer.output],
-            result_types=[TensorType(stream.element_type, stream.get_shape())])
-        to_stream = dataflow.ToStreamOp.create(operands=[from_stream.output],
-                                               result_types=[stream])
-        from_stream.location = to_stream.location = layer.location
-        hint = layer.output.name_hint
-        if hint:
-            from_stream.output.name_hint, to_stream.output.name_hint = hint, f"{hint}_stream"
-        Rewriter.insert_op([from_stream, to_stream], InsertPoint.after(layer))
-        layer.output.replace_uses_with_if(to_stream.output,
-                                          lambda use, readers=readers: use.operation in readers)
+        for stream in layer.out_streams:
+            _give_host_boundary(layer, stream, host_set)
     return host
 
 
-def _chains(block: Block, host: list[dataflow.StreamLayerOp]) -> list[Chain]:
+def _chains(block: Block, host: list[dataflow.LayerOp]) -> list[Chain]:
     """The layers of `block` not in `host`, grouped by stream connections, in block order."""
     on_host = set(host)
     layers = [op for op in block.ops
-              if isinstance(op, dataflow.StreamLayerOp) and op not in on_host]
+              if isinstance(op, dataflow.LayerOp) and op not in on_host]
     root = {op: op for op in layers}
 
-    def find(op: dataflow.StreamLayerOp) -> dataflow.StreamLayerOp:
+    def find(op: dataflow.LayerOp) -> dataflow.LayerOp:
         while root[op] is not op:
             root[op] = root[root[op]]
             op = root[op]
         return op
 
     for op in layers:
-        producer = op.input.owner
-        if isinstance(producer, dataflow.StreamLayerOp) and producer in root:
-            root[find(op)] = find(producer)
-    groups: dict[dataflow.StreamLayerOp, Chain] = {}
+        for stream in op.in_streams:
+            producer = stream.owner
+            if isinstance(producer, dataflow.LayerOp) and producer in root:
+                root[find(op)] = find(producer)
+    groups: dict[dataflow.LayerOp, Chain] = {}
     for op in layers:
         groups.setdefault(find(op), []).append(op)
     return list(groups.values())
@@ -84,17 +92,20 @@ def _boundary(chain: Chain) -> tuple[list[dataflow.ToStreamOp], list[SSAValue]] 
     inputs: list[dataflow.ToStreamOp] = []
     outputs: list[SSAValue] = []
     for layer in chain:
-        producer = layer.input.owner
-        if producer not in members:
+        for stream in layer.in_streams:
+            producer = stream.owner
+            if producer in members:
+                continue
             if not isinstance(producer, dataflow.ToStreamOp):
                 return "its input stream is not a dataflow.to_stream of a host tensor"
             if producer not in inputs:
                 inputs.append(producer)
-        outside = [use.operation for use in layer.output.uses if use.operation not in members]
-        if any(not isinstance(user, dataflow.FromStreamOp) for user in outside):
-            return "one of its streams is used by a host op without a dataflow.from_stream"
-        if outside:
-            outputs.append(layer.output)
+        for stream in layer.out_streams:
+            outside = [use.operation for use in stream.uses if use.operation not in members]
+            if any(not isinstance(user, dataflow.FromStreamOp) for user in outside):
+                return "one of its streams is used by a host op without a dataflow.from_stream"
+            if outside:
+                outputs.append(stream)
     return inputs, outputs
 
 
@@ -143,7 +154,7 @@ def _names(chain: Chain) -> str:
 
 def _label(op: Operation) -> str:
     """How a report names an op: its kind and SSA name (or layer name, or location)."""
-    if isinstance(op, dataflow.StreamLayerOp) and op.layer_name:
+    if isinstance(op, dataflow.LayerOp) and op.layer_name:
         return f"{op.name} \"{op.layer_name.data}\""
     hints = [r.name_hint for r in op.results if r.name_hint]
     return f"{op.name} %{hints[0]}" if hints else f"{op.name} at {location_text(op)}"
@@ -157,7 +168,7 @@ def _host_ops(block: Block) -> list[Operation]:
         | dataflow.FromStreamOp)]
 
 
-def _stranded_reason(layer: dataflow.StreamLayerOp, accelerators: list[str]) -> str:
+def _stranded_reason(layer: dataflow.LayerOp, accelerators: list[str]) -> str:
     """Why a streaming layer that could run in hardware stays on the host."""
     chain = [op for op in _chains(layer.parent_block(), [])  # type: ignore[arg-type]
              if layer in op][0]
@@ -171,7 +182,7 @@ def _stranded_reason(layer: dataflow.StreamLayerOp, accelerators: list[str]) -> 
 
 def host_reason_after_partition(op: Operation) -> str:
     """Why `op` runs on the host, true after dataflow-partition has run."""
-    if isinstance(op, dataflow.StreamLayerOp) and not reads_float(op):
+    if isinstance(op, dataflow.LayerOp) and not reads_float(op):
         block = op.parent_block()
         accelerators = [a.sym_name.data for a in block.ops  # type: ignore[union-attr]
                         if isinstance(a, dataflow.AcceleratorOp)]

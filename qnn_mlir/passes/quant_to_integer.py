@@ -197,6 +197,7 @@ class QuantToInteger:
                 "out_dtype": StringAttr("BIPOLAR" if bipolar else _finn_name(result_type)),
             },
         )
+        threshold_op.location = op.location  # the ONNX node it came from names the layer
         new_ops: list[Operation] = [table, threshold_op]
         result: SSAValue = threshold_op.results[0]
         if not np.all(scale == 1) or _has_non_quant_user(op.results[0]):
@@ -234,6 +235,7 @@ class QuantToInteger:
             acc_type = TensorType(integer_type_for(low, high), quant.shape_of(op.result))
         matmul = quant.MatMulOp.build(operands=[lhs_value, weight_const.result],
                                       result_types=[acc_type])
+        matmul.location = op.location
         new_ops: list[Operation] = [weight_const, matmul]
         total_scale = scale * np.float32(1.0 if input_scale is None else input_scale)
         if not np.all(total_scale == 1) or (lhs is not None and _has_non_quant_user(op.result)):

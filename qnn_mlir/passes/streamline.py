@@ -235,6 +235,7 @@ class Streamliner:
             result_types=[TensorType(result_type.element_type, quant.shape_of(source))],
             properties=properties,
         )
+        folded.location = threshold.location
         new_ops: list[Operation] = [table, folded]
         if reshaped:
             folded.output.name_hint = f"{name}_folded"

@@ -1,12 +1,16 @@
 """qnn-compile: ONNX/QONNX model -> HLS project + checked C simulation, in one command.
 
-  qnn-compile model.onnx --board pynq-z1 [--folding f.json | --target-fps N] -o build/
+  qnn-compile model.onnx [--board pynq-z1] [--folding f.json | --target-fps N] -o build/
 
 Runs the import, the default pipeline (streamline-pipeline, then the dataflow
 passes), emits the Vitis HLS project, builds the C simulation with g++ and
-checks it against the reference interpreter, then prints a summary: layers,
-folding, estimated cycles per layer, frames/s at the board clock, and where
-the C++ went. Every stage's IR is kept under build/ir/.
+checks it against the reference interpreter, then prints a summary: per layer
+its folding, estimated cycles, LUT, BRAM and DSP; the totals against the
+budget; the throughput (the lower of the compute and DMA bounds) and latency.
+Without --folding or --target-fps the folding is the fastest one whose
+estimated resources fit the budget (70% of the LUTs, 80% of BRAM and DSP by
+default). Every stage's IR is kept under build/ir/, the folding chosen in
+build/folding.json (edit it and pass it back with --folding).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from qnn_mlir.cost.boards import known_boards
 from qnn_mlir.diagnostics import run_tool
 
 
@@ -23,12 +28,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="an ONNX/QONNX file (Brevitas export_qonnx)")
     parser.add_argument("-o", "--output", required=True, help="build directory")
-    parser.add_argument("--board", default="pynq-z1", help="pynq-z1 (default), pynq-z2, ...")
+    parser.add_argument("--board", default="pynq-z1",
+                        help="target board (default pynq-z1): " + known_boards())
     folding = parser.add_mutually_exclusive_group()
     folding.add_argument("--folding", metavar="F.json",
                          help='PE/SIMD per layer name: {"layer": {"PE": 16, "SIMD": 49}}')
     folding.add_argument("--target-fps", type=float,
                          help="fold automatically for this many frames/s at the board clock")
+    parser.add_argument("--budget", metavar="SHARE",
+                        help="share of the board the design may use: a fraction for every "
+                        "resource (0.5) or per resource (lut=0.7,bram=0.8,dsp=0.8, the "
+                        "default)")
     parser.add_argument("--check-images", type=int, default=1000,
                         help="inputs for the C simulation check (default 1000)")
     parser.add_argument("--skip-csim", action="store_true",
@@ -36,10 +46,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     def body() -> int:
-        from qnn_mlir.compiler import CompileOptions, compile_model
+        from qnn_mlir.compiler import CompileOptions, compile_model, resolve_target
 
-        options = CompileOptions(args.board, args.folding, args.target_fps, args.check_images,
-                                 skip_csim=args.skip_csim)
+        options = CompileOptions(args.board, args.folding, args.target_fps, args.budget,
+                                 args.check_images, skip_csim=args.skip_csim)
+        resolve_target(options)  # an unknown board or a bad budget fails before any work
         print(compile_model(args.model, args.output, options).text())
         return 0
 

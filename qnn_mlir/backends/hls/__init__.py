@@ -87,8 +87,9 @@ def write_project(files: dict[str, str | bytes], directory: str) -> None:
         raise QnnError(f"{directory}: error: cannot write the project: {error.strerror}") from error
 
 
-def translate_to_hls(input_path: str, directory: str | None, board: str = "pynq-z1") -> None:
-    """`qnn-translate --to-hls`: read IR (`-` for stdin), emit and write the project."""
+def translate_to_hls(input_path: str, directory: str | None, board: str | None = None) -> None:
+    """`qnn-translate --to-hls`: read IR (`-` for stdin), emit and write the project for the
+    module's target board, or for `board` when given (it replaces the module's)."""
     import sys
 
     from qnn_mlir.backends.hls.emitter import emit_project
@@ -102,9 +103,13 @@ def translate_to_hls(input_path: str, directory: str | None, board: str = "pynq-
     else:
         module = parse_module_file(make_context(), input_path)
     source = "<stdin>" if input_path == "-" else input_path
+    if board is not None:
+        from qnn_mlir.cost.boards import get_board, set_target
+
+        set_target(module, get_board(board))
     hls_form = to_hls_form(module, source=source)
     try:
-        files = emit_project(hls_form, board)
+        files = emit_project(hls_form)
     except QnnError as error:  # emitter messages start with "error:"; say where
         raise QnnError(f"{source}: {error}") from error
     write_project(files, directory)

@@ -208,7 +208,7 @@ class CSimModel:
 
     @classmethod
     def from_module(cls, module: ModuleOp, kernel: str | None = None,
-                    board: str = "pynq-z1", portable: bool = False) -> CSimModel:
+                    portable: bool = False) -> CSimModel:
         """Emit, compile (cached) and load the kernel of a dataflow- or HLS-form module.
 
         `portable` simulates the synthesizable code paths only (-DQNN_PORTABLE_CSIM).
@@ -220,14 +220,14 @@ class CSimModel:
         if len(targets) != 1:
             named = f" @{kernel}" if kernel else ""
             raise QnnError(f"error: expected one accelerator kernel{named}, found {len(targets)}")
-        return cls.from_target(hls_module, targets[0], board, portable)
+        return cls.from_target(hls_module, targets[0], portable)
 
     @classmethod
     def from_target(cls, hls_module: ModuleOp, target: HlsTarget,
-                    board: str = "pynq-z1", portable: bool = False) -> CSimModel:
+                    portable: bool = False) -> CSimModel:
         """The model of one kernel of a module in HLS form."""
         name = target.kernel.sym_name.data
-        files = emit_project(hls_module, board, kernel=name)
+        files = emit_project(hls_module, kernel=name)
         inputs, outputs = port_specs(target)
         return cls(build_library(files, name, portable), name, inputs, outputs)
 

@@ -18,6 +18,7 @@ Project layout (`qnn-translate --to-hls in.mlir -o DIR`):
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +26,7 @@ from importlib import resources
 import jinja2
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DenseArrayBase,
     IntegerAttr,
     ModuleOp,
@@ -34,6 +36,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation
 
 from qnn_mlir.backends.hls.packing import word_bytes
+from qnn_mlir.cost.boards import module_target
 from qnn_mlir.diagnostics import QnnError
 from qnn_mlir.dialects import hls
 
@@ -73,12 +76,31 @@ def word_type(width: int) -> str:
     return f"ap_uint<{width}>"
 
 
-def word_literal(value: int, width: int) -> str:
-    """One ROM word: an integer literal up to 64 bits, else an ap_uint from a hex string."""
-    digits = f"{value:0{-(-width // 4)}x}"
-    if width <= 64:
-        return f"0x{digits}ULL"
-    return f'{word_type(width)}("0x{digits}", 16)'
+ROM_LIMB_TYPES = ((8, "unsigned char"), (16, "unsigned short"), (32, "unsigned int"),
+                  (64, "unsigned long long"))
+"""(bits, C++ type) of ROM limbs: the narrowest that holds a word, else 64-bit limbs."""
+
+
+def rom_limbs(width: int) -> tuple[str, int, int]:
+    """How a `width`-bit ROM word is stored: C++ limb type, bits per limb, limbs per word.
+
+    Plain integers, not ap_uint: an ap_uint array initializer is a dynamic
+    constructor call per word, which costs g++ minutes on large ROMs. The
+    layer templates rebuild each word with qnn::rom_word (include/qnn/types.h).
+    """
+    bits, ctype = next((bits, ctype) for bits, ctype in ROM_LIMB_TYPES if width <= bits
+                       or bits == 64)
+    return ctype, bits, -(-width // bits)
+
+
+def word_literal(value: int, width: int) -> list[str]:
+    """One ROM word as hex limb literals, limb 0 (the low bits) first, each padded to its bits."""
+    _, bits, limbs = rom_limbs(width)
+    literals = []
+    for k in range(limbs):
+        limb_width = min(bits, width - bits * k)
+        literals.append(f"0x{(value >> (bits * k)) & ((1 << bits) - 1):0{-(-limb_width // 4)}x}")
+    return literals
 
 
 # ---------------------------------------------------------------------------
@@ -229,19 +251,37 @@ class KernelEmitter:
         """Nothing: the top function returns void at its closing brace."""
         return []
 
+    ROM_LINE = 92
+    """Characters of ROM literals per line of params.h (after the indentation)."""
+
     def emit_rom(self, op: hls.RomOp) -> str:
-        """`static const ap_uint<W> name[D] = {...};` with one literal per word."""
+        """`static const <limb type> name[depth][limbs] = {{...}, ...};`, a comment above.
+
+        A word is a row of limbs (`rom_limbs`). One-limb words go several to a line;
+        a word of several limbs starts a line and wraps after a few limbs.
+        """
         width, depth = op.width.value.data, op.depth.value.data
-        literals = [word_literal(word, width) for word in op.word_values()]
-        per_line = max(1, 92 // (len(literals[0]) + 2))
-        rows = [", ".join(literals[i:i + per_line]) for i in range(0, len(literals), per_line)]
-        body = ",\n".join(f"{self.INDENT * 2}{row}" for row in rows)
-        return (f"// @{op.sym_name.data}: {depth} word(s) of {width} bits\n"
-                f"static const {word_type(width)} {self.names[op.sym_name.data]}[{depth}] = {{\n"
+        ctype, bits, limbs = rom_limbs(width)
+        rows = [word_literal(word, width) for word in op.word_values()]
+        if limbs == 1:
+            items = [f"{{{row[0]}}}" for row in rows]
+            per_line = max(1, self.ROM_LINE // (len(items[0]) + 2))
+            lines = [", ".join(items[i:i + per_line]) for i in range(0, depth, per_line)]
+        else:
+            per_line = max(1, self.ROM_LINE // (len(rows[0][0]) + 2))
+            lines = []
+            for row in rows:
+                chunks = [", ".join(row[i:i + per_line]) for i in range(0, limbs, per_line)]
+                lines.append("{" + f",\n{self.INDENT * 2} ".join(chunks) + "}")
+        body = ",\n".join(f"{self.INDENT * 2}{line}" for line in lines)
+        layout = f", as {limbs} {bits}-bit limbs, low limb first" if limbs > 1 else ""
+        return (f"// @{op.sym_name.data}: {depth} word(s) of {width} bits{layout}\n"
+                f"static const {ctype} {self.names[op.sym_name.data]}[{depth}][{limbs}] = {{\n"
                 f"{body}\n}};\n")
 
     def widest_word(self) -> int:
-        """The widest ap_uint the module declares (ports, streams, ROMs)."""
+        """The widest ap_uint the code builds: ports, streams and ROM words (the layer
+        templates rebuild each ROM word as an ap_uint of the ROM's width)."""
         widths = [rom.width.value.data for rom in self.roms]
         widths += [arg.type.width.data for arg in self.kernel.body.block.args]  # type: ignore
         widths += [op.stream.type.width.data for op in self.kernel.body.block.ops  # type: ignore
@@ -252,26 +292,6 @@ class KernelEmitter:
 # ---------------------------------------------------------------------------
 # Project emission
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Board:
-    """An FPGA board: the part Vitis HLS targets and the fabric clock."""
-
-    name: str
-    part: str
-    clock_mhz: float
-
-    @property
-    def clock_period_ns(self) -> str:
-        """The clock period for `create_clock -period`."""
-        return f"{1000.0 / self.clock_mhz:g}"
-
-
-BOARDS = {
-    "pynq-z1": Board("Pynq-Z1", "xc7z020clg400-1", 100.0),
-    "pynq-z2": Board("Pynq-Z2", "xc7z020clg400-1", 100.0),
-}
 
 
 @dataclass(frozen=True)
@@ -324,12 +344,46 @@ def library_files() -> dict[str, str]:
     return files
 
 
-def emit_project(module: ModuleOp, board: str = "pynq-z1",
-                 kernel: str | None = None) -> dict[str, str]:
-    """All files of the HLS project of the module's kernel (or of `kernel`), by relative path."""
-    if board not in BOARDS:
-        raise QnnError(f"error: unknown board '{board}': expected one of "
-                       f"{', '.join(sorted(BOARDS))}")
+def kernel_headers(kernel: hls.KernelOp) -> list[str]:
+    """The layer headers the kernel's calls need (its `headers` attribute)."""
+    attr = kernel.attributes.get("headers")
+    if not isinstance(attr, ArrayAttr):
+        raise QnnError(f"error: hls.kernel @{kernel.sym_name.data} needs `headers = [...]`, "
+                       "the layer headers its calls need; convert-dataflow-to-hls sets it")
+    return [entry.data for entry in attr.data]  # type: ignore[attr-defined]
+
+
+def layer_header_files(headers: list[str], library: dict[str, str]) -> dict[str, str]:
+    """The headers not in the project's library, read from the layer op that declares
+    them (`LayerOp.HLS_HEADER_DIR`): a layer defined outside the project ships its own."""
+    from qnn_mlir.dialects.dataflow import layer_classes
+
+    files = {}
+    for header in headers:
+        if f"include/{header}" in library:
+            continue
+        owners = [cls for cls in layer_classes()
+                  if cls.HLS_HEADER == header and cls.HLS_HEADER_DIR is not None]
+        if not owners or ".." in header.split("/") or header.startswith("/"):
+            raise QnnError(f"error: no layer op provides the header '{header}': a layer "
+                           "outside the library sets HLS_HEADER_DIR to the folder holding it")
+        path = os.path.join(owners[0].HLS_HEADER_DIR, header)  # type: ignore[arg-type]
+        try:
+            with open(path, encoding="utf-8") as f:
+                files[f"include/{header}"] = f.read()
+        except OSError as error:
+            raise QnnError(f"error: cannot read the layer header {path}: "
+                           f"{error.strerror}") from error
+    return files
+
+
+def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
+    """All files of the HLS project of the module's kernel (or of `kernel`), by relative path,
+    for the module's target board (`dataflow.target`)."""
+    try:
+        board = module_target(module)
+    except ValueError as error:
+        raise QnnError(f"error: {error}") from error
     targets = find_targets(module)
     if kernel is not None:
         targets = [t for t in targets if t.kernel.sym_name.data == kernel]
@@ -350,12 +404,15 @@ def emit_project(module: ModuleOp, board: str = "pynq-z1",
         "ap_int_max_w": max_w,
         "kernel_text": emitter.emit_kernel(),
         "roms": [emitter.emit_rom(rom) for rom in target.roms],
-        "board": BOARDS[board],
+        "board": board,
+        "headers": kernel_headers(target.kernel),
     }
     environment = _environment()
     files = {name: environment.get_template(f"{name}.jinja").render(context)
              for name in ("top.h", "top.cpp", "params.h", "testbench.cpp", "run_hls.tcl")}
-    files.update(library_files())
+    library = library_files()
+    files.update(library)
+    files.update(layer_header_files(context["headers"], library))
     files[STAMP_FILE] = ("This directory was written by qnn-translate --to-hls and is replaced "
                          "when the project is generated again.\n")
     return dict(sorted(files.items()))

@@ -58,8 +58,10 @@ def encode(values: np.ndarray, element_type: Attribute) -> np.ndarray:
             raise QnnError("error: a !quant.bipolar value must be -1 or +1, got 0")
         return (array > 0).view(np.uint8)
     bits = element_bits(element_type)
-    mask = (1 << bits) - 1
-    return (array.astype(np.int64).astype(np.uint64) & np.uint64(mask)).astype(_raw_dtype(bits))
+    dtype = _raw_dtype(bits)
+    # Casting to an unsigned type keeps the low bits (two's complement); the mask clears
+    # the rest.
+    return array.astype(np.int64, copy=False).astype(dtype) & dtype.type((1 << bits) - 1)
 
 
 def decode(raw: np.ndarray, element_type: Attribute) -> np.ndarray:
@@ -114,11 +116,34 @@ def pack_frames(values: np.ndarray, element_type: Attribute, fold: int,
         if pad:
             data = np.pad(data, ((0, 0), (0, 0), (0, pad // 8)))
         return np.ascontiguousarray(data).reshape(batch, words * word_bytes(width))
+    if bits in (2, 4) or (bits == 1 and fold < 8):  # several elements per byte: shift and OR
+        return _pack_sub_byte(raw, bits, word_bytes(width)).reshape(
+            batch, words * word_bytes(width))
     # packbits fills the last byte of a word with zeros; whole padding bytes come after.
     data = np.packbits(_to_bits(raw, bits), axis=-1, bitorder="little")
     if data.shape[-1] < word_bytes(width):
         data = np.pad(data, ((0, 0), (0, 0), (0, word_bytes(width) - data.shape[-1])))
     return data.reshape(batch, words * word_bytes(width))
+
+
+def _pack_sub_byte(raw: np.ndarray, bits: int, nbytes: int) -> np.ndarray:
+    """(..., fold) raw values of 1, 2 or 4 bits -> (..., nbytes) bytes: element i of a word
+    in bits [i*bits, (i+1)*bits), the rest zero."""
+    per_byte = 8 // bits
+    fold = raw.shape[-1]
+    if fold * bits <= 8:  # a word fits one byte: OR the few elements in place
+        packed = np.zeros((*raw.shape[:-1], nbytes), dtype=np.uint8)
+        packed[..., 0] = raw[..., 0]
+        for lane in range(1, fold):
+            packed[..., 0] |= raw[..., lane] << np.uint8(lane * bits)
+        return packed
+    padded = np.zeros((*raw.shape[:-1], nbytes * per_byte), dtype=np.uint8)
+    padded[..., : raw.shape[-1]] = raw
+    lanes = padded.reshape(*raw.shape[:-1], nbytes, per_byte)
+    packed = lanes[..., 0].copy()
+    for lane in range(1, per_byte):
+        packed |= lanes[..., lane] << np.uint8(lane * bits)
+    return packed
 
 
 def unpack_frames(data: np.ndarray, element_type: Attribute, fold: int, width: int,

@@ -23,15 +23,19 @@
 // CHECK-NEXT:    hls.rom @fc0_thresholds width 3 depth 4 = dense<{{\[\[}}2], [3], [1], [4]]> : tensor<4x1xui64>
 // CHECK-NEXT:    hls.rom @mvau0_weights width 6 depth 2 = dense<{{\[\[}}49], [29]]> : tensor<2x1xui64>
 // Ports are padded to whole bytes; frame_words: 2 input words of 2 floats, 1 label.
-// CHECK-NEXT:    hls.kernel @tiny(%in0: !hls.stream<64>) -> (%out0: !hls.stream<8>) attributes {frame_words = array<i64: 2, 1>} {
+// CHECK-NEXT:    hls.kernel @tiny(%in0: !hls.stream<64>) -> (%out0: !hls.stream<8>) attributes {frame_words = array<i64: 2, 1>, headers = ["qnn/dwc.h", "qnn/label_select.h", "qnn/mvau.h", "qnn/thresholding.h"]} {
 // CHECK-NEXT:      hls.pragma "INTERFACE axis port=in0"
 // CHECK-NEXT:      hls.pragma "INTERFACE axis port=out0"
 // CHECK-NEXT:      hls.pragma "INTERFACE ap_ctrl_none port=return"
 // CHECK-NEXT:      hls.pragma "DATAFLOW"
 // CHECK-NEXT:      hls.pragma "BIND_STORAGE variable=thresholding0_thresholds type=rom_1p impl=lutram"
+// CHECK-NEXT:      hls.pragma "ARRAY_RESHAPE variable=thresholding0_thresholds complete dim=2"
 // CHECK-NEXT:      hls.pragma "BIND_STORAGE variable=fc0_weights type=rom_1p impl=lutram"
+// CHECK-NEXT:      hls.pragma "ARRAY_RESHAPE variable=fc0_weights complete dim=2"
 // CHECK-NEXT:      hls.pragma "BIND_STORAGE variable=fc0_thresholds type=rom_1p impl=lutram"
+// CHECK-NEXT:      hls.pragma "ARRAY_RESHAPE variable=fc0_thresholds complete dim=2"
 // CHECK-NEXT:      hls.pragma "BIND_STORAGE variable=mvau0_weights type=rom_1p impl=lutram"
+// CHECK-NEXT:      hls.pragma "ARRAY_RESHAPE variable=mvau0_weights complete dim=2"
 // Internal streams carry unpadded words (fold * element bits); the stream-depth
 // option sets their depth.
 // DEPTH: hls.stream depth 4 : !hls.stream<2>

@@ -41,7 +41,9 @@ func.func @mlp(%input: tensor<1x8xf32>) -> tensor<1x1xi64> {
 // 0.5), a float matmul and a topk whose values are used stay; the NHWC
 // multithreshold streams; an accumulator with two users becomes an MVAU without
 // activation whose tensor feeds the host and a separate thresholding layer.
-// The SSA name %fc.0 becomes the identifier fc_0.
+// The SSA name %fc.0 names the layer "fc.0" (a dotted identifier, as a module path).
+// Weights that are all -1 or +1 are stored as bipolar bits (i1, 1 means +1): one bit
+// per weight in the MVAU's memory instead of two.
 // CHECK-LABEL: func.func @host_cases
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<1x2x2x4xsi8>, %[[F:[^:]*]]: tensor<1x4xf32>, %[[SI:[^:]*]]: tensor<1x6xsi8>)
 // CHECK-NEXT: %[[T:.*]] = arith.constant dense<0> : tensor<1x1xsi32>
@@ -53,7 +55,7 @@ func.func @mlp(%input: tensor<1x8xf32>) -> tensor<1x1xi64> {
 // CHECK-NEXT: %[[SCALED:.*]] = quant.multithreshold %[[SI]], %[[T]] {out_scale = 5.000000e-01 : f64}
 // CHECK-NEXT: %[[FM:.*]] = quant.matmul %[[F]], %[[WF]]
 // CHECK-NEXT: %[[SS:.*]] = dataflow.to_stream %[[SI]] : tensor<1x6xsi8> -> !dataflow.stream<1x6xsi8, 1>
-// CHECK-NEXT: %[[ACC:.*]] = dataflow.mvau %[[SS]] MW 6 MH 2 SIMD 1 PE 1 {name = "fc_0", weights = dense<1> : tensor<6x2xsi2>} : !dataflow.stream<1x6xsi8, 1> -> !dataflow.stream<1x2xsi11, 1>
+// CHECK-NEXT: %[[ACC:.*]] = dataflow.mvau %[[SS]] MW 6 MH 2 SIMD 1 PE 1 {name = "fc.0", weights = dense<true> : tensor<6x2xi1>} : !dataflow.stream<1x6xsi8, 1> -> !dataflow.stream<1x2xsi11, 1>
 // CHECK-NEXT: %[[ACC_T:.*]] = dataflow.from_stream %[[ACC]] : !dataflow.stream<1x2xsi11, 1> -> tensor<1x2xsi11>
 // CHECK-NEXT: %[[ACC_S:.*]] = dataflow.to_stream %[[ACC_T]] : tensor<1x2xsi11> -> !dataflow.stream<1x2xsi11, 1>
 // CHECK-NEXT: %[[ACT:.*]] = dataflow.thresholding %[[ACC_S]] PE 1 {name = "act", thresholds = dense<{{\[\[}}-4, 4]]> : tensor<1x2xsi32>, out_bias = -1 : i64} : !dataflow.stream<1x2xsi11, 1> -> !dataflow.stream<1x2xsi2, 1>

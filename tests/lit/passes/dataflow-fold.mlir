@@ -19,8 +19,23 @@
 // RUN: echo '{fc0}' > %t.syntax.json
 // RUN: not qnn-opt %s -p 'dataflow-fold{config="%t.syntax.json"}' 2>&1 | filecheck %s --check-prefix=BAD-JSON
 // BAD-JSON: error: dataflow-fold: config '{{.*}}.syntax.json' is not valid JSON: line 1 column 2: Expecting property name enclosed in double quotes
-// RUN: not qnn-opt %s -p dataflow-fold 2>&1 | filecheck %s --check-prefix=NO-OPTION
-// NO-OPTION: error: dataflow-fold: give either config=<file.json> or target-fps=<frames per second>
+// RUN: not qnn-opt %s -p 'dataflow-fold{config="%t.json" target-fps=1000}' 2>&1 | filecheck %s --check-prefix=BOTH
+// BOTH: error: dataflow-fold: give config=<file.json> or target-fps=<frames per second>, not both
+
+// Without options: the fastest folding that fits the budget of the module's board
+// (pynq-z1 when it names none), the cheapest among equals. @mlp streams 8 floats
+// in and one i64 out, 40 bytes per frame: at 400 MB/s the DMA allows 10 M frames/s,
+// so 8 cycles (12.5 M frames/s) are as fast as 2 and cost less.
+// RUN: qnn-opt %s -p 'dataflow-fold{report=true}' 2>&1 >/dev/null | filecheck %s --check-prefix=DEFAULT
+// DEFAULT: dataflow-fold: quant_in: PE 1: 8 cycles, 67 LUT, 0 BRAM18, 0 DSP
+// DEFAULT: dataflow-fold: @mlp_accel: max 8 cycles per frame: 12,500,000 fps at 100 MHz
+// DEFAULT-NEXT: dataflow-fold: act: PE 4: 16 cycles, 34 LUT, 0 BRAM18, 0 DSP
+// DEFAULT-NEXT: dataflow-fold: fc: PE 4 SIMD 4: 16 cycles, 740 LUT, 0 BRAM18, 16 DSP
+// A budget the design cannot meet, fully folded or at the target, says by how much.
+// RUN: not qnn-opt %s -p 'dataflow-fold{budget=0.002}' 2>&1 | filecheck %s --check-prefix=TOO-BIG
+// TOO-BIG: error: dataflow-fold: @mlp_accel: the design does not fit Pynq-Z1 even fully folded (PE = SIMD = 1): LUT 709 > 106 allowed (over by 603) (budget LUT 0.2%, BRAM 0.2%, DSP 0.2%); the largest layers: fc0 (320 LUT, 0 BRAM18, 0 DSP)
+// RUN: not qnn-opt %s -p 'dataflow-fold{budget=0.03 target-fps=50000000}' 2>&1 | filecheck %s --check-prefix=TOO-FAST
+// TOO-FAST: error: dataflow-fold: @relax_accel: 50,000,000 frames/s needs more than the budget on Pynq-Z1: DSP 16 > 6 allowed (over by 10) (budget LUT 3%, BRAM 3%, DSP 3%); the fastest folding that fits reaches 1,562,500 frames/s (compute bound)
 
 // dataflow-fold sets PE/SIMD; a stream's fold becomes its writer's PE, the
 // accelerator input gets its reader's fold. A reader with another fold (fc1
@@ -76,11 +91,11 @@ func.func @relax(%x: tensor<1x64xsi4>) -> tensor<1x4xui7> {
   func.return %y : tensor<1x4xui7>
 }
 
-// REPORT: dataflow-fold: quant_in: PE 4: 2 cycles
-// REPORT-NEXT: dataflow-fold: fc0: PE 2 SIMD 8: 2 cycles
-// REPORT-NEXT: dataflow-fold: fc1: PE 1 SIMD 4: 2 cycles
-// REPORT-NEXT: dataflow-fold: top: PE 1: 2 cycles
+// REPORT: dataflow-fold: quant_in: PE 4: 2 cycles, 269 LUT, 0 BRAM18, 0 DSP
+// REPORT-NEXT: dataflow-fold: fc0: PE 2 SIMD 8: 2 cycles, 452 LUT, 0 BRAM18, 0 DSP
+// REPORT-NEXT: dataflow-fold: fc1: PE 1 SIMD 4: 2 cycles, 336 LUT, 0 BRAM18, 0 DSP
+// REPORT-NEXT: dataflow-fold: top: PE 1: 2 cycles, 12 LUT, 0 BRAM18, 0 DSP
 // REPORT-NEXT: dataflow-fold: @mlp_accel: max 2 cycles per frame: 50,000,000 fps at 100 MHz
-// REPORT-NEXT: dataflow-fold: act: PE 8: 8 cycles
-// REPORT-NEXT: dataflow-fold: fc: PE 4 SIMD 4: 16 cycles
+// REPORT-NEXT: dataflow-fold: act: PE 8: 8 cycles, 67 LUT, 0 BRAM18, 0 DSP
+// REPORT-NEXT: dataflow-fold: fc: PE 4 SIMD 4: 16 cycles, 740 LUT, 0 BRAM18, 16 DSP
 // REPORT-NEXT: dataflow-fold: @relax_accel: max 16 cycles per frame: 6,250,000 fps at 100 MHz

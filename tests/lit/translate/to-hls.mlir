@@ -14,19 +14,31 @@
 // RUN: diff %t/testbench.cpp %t.again/testbench.cpp
 // RUN: not qnn-translate --to-hls %s 2>&1 | filecheck %s --check-prefix=NO-DIR
 // RUN: not qnn-translate --to-hls %s -o %t.z7 --board zedboard 2>&1 | filecheck %s --check-prefix=BOARD
+// The module's target (dataflow.target) picks the part and clock; --board replaces it.
+// RUN: echo 'module attributes {dataflow.target = "zcu104"} {' > %t.zcu.mlir
+// RUN: cat %s >> %t.zcu.mlir && echo '}' >> %t.zcu.mlir
+// RUN: qnn-translate --to-hls %t.zcu.mlir -o %t.zcu && filecheck %s --check-prefix=ZCU < %t.zcu/run_hls.tcl
+// RUN: qnn-translate --to-hls %t.zcu.mlir -o %t.z2 --board pynq-z2 && filecheck %s --check-prefix=Z2 < %t.z2/run_hls.tcl
+// ZCU: target ZCU104 (xczu7ev-ffvc1156-2-e, 200 MHz)
+// ZCU: set_part xczu7ev-ffvc1156-2-e
+// ZCU: create_clock -period 5 -name default
+// Z2: target Pynq-Z2 (xc7z020clg400-1, 100 MHz)
 
 // --to-hls prints one top function: interface pragmas, DATAFLOW, one stream
 // per internal link with its depth, and one commented call per layer.
 // TOP:      #include "top.h"
 // TOP:      #include "params.h"
-// TOP-NEXT: #include "qnn/layers.h"
+// TOP-NEXT: #include "qnn/label_select.h"
+// TOP-NEXT: #include "qnn/mvau.h"
 // TOP:      void lenet(hls::stream<ap_uint<8>> &in0, hls::stream<ap_uint<8>> &out0) {
 // TOP-NEXT: #pragma HLS INTERFACE axis port=in0
 // TOP-NEXT: #pragma HLS INTERFACE axis port=out0
 // TOP-NEXT: #pragma HLS INTERFACE ap_ctrl_none port=return
 // TOP-NEXT: #pragma HLS DATAFLOW
 // TOP-NEXT: #pragma HLS BIND_STORAGE variable=fc_weights type=rom_1p impl=lutram
+// TOP-NEXT: #pragma HLS ARRAY_RESHAPE variable=fc_weights complete dim=2
 // TOP-NEXT: #pragma HLS BIND_STORAGE variable=fc_thresholds type=rom_1p impl=lutram
+// TOP-NEXT: #pragma HLS ARRAY_RESHAPE variable=fc_thresholds complete dim=2
 // TOP-EMPTY:
 // TOP-NEXT:   hls::stream<ap_uint<4>> fc_out("fc_out");
 // TOP-NEXT: #pragma HLS STREAM variable=fc_out depth=2
@@ -45,13 +57,13 @@
 // Word 0 holds inputs 0, 1 of neurons 0 (lane 0) and 1 (lane 1) as 2-bit
 // elements: 1, -1, -2, 1 -> 0b01_10_11_01 = 0x6d.
 // PARAMS:      // @fc_weights: 4 word(s) of 8 bits
-// PARAMS-NEXT: static const ap_uint<8> fc_weights[4] = {
-// PARAMS-NEXT:     0x6dULL, 0x44ULL, 0x14ULL, 0xd6ULL
+// PARAMS-NEXT: static const unsigned char fc_weights[4][1] = {
+// PARAMS-NEXT:     {0x6d}, {0x44}, {0x14}, {0xd6}
 // PARAMS-NEXT: };
 // One threshold word per channel, N = 2 thresholds of 3 bits: channel 0 holds
 // [-1, 2] -> 0b010_111 = 0x17, channel 3 holds [1, 1] -> 0b001_001 = 0x09.
-// PARAMS:      static const ap_uint<6> fc_thresholds[4] = {
-// PARAMS-NEXT:     0x17ULL, 0x18ULL, 0x0cULL, 0x09ULL
+// PARAMS:      static const unsigned char fc_thresholds[4][1] = {
+// PARAMS-NEXT:     {0x17}, {0x18}, {0x0c}, {0x09}
 
 // The testbench's C entry point, and the frame layout it documents.
 // TB:      //   in0     input      8          1           2
@@ -73,13 +85,12 @@
 // LIB: activation.h
 // LIB: dwc.h
 // LIB: label_select.h
-// LIB: layers.h
 // LIB: mvau.h
 // LIB: thresholding.h
 // LIB: types.h
 
 // NO-DIR: qnn-translate: error: --to-hls writes a directory: give it with -o DIR
-// BOARD: error: unknown board 'zedboard': expected one of pynq-z1, pynq-z2
+// BOARD: error: unknown board 'zedboard': the known boards are pynq-z1, pynq-z2, ultra96-v2, zcu104, kv260
 
 func.func @main(%x: tensor<1x4xsi2>) -> tensor<1x2xui2> {
   %y = dataflow.accelerator @lenet(%x) : (tensor<1x4xsi2>) -> tensor<1x2xui2> {

@@ -397,7 +397,7 @@ func.func @name_not_identifier(%in: !dataflow.stream<1x10xsi8, 5>) {
   %o = dataflow.label_select %in K 1 PE 5 {name = "top-1"} : !dataflow.stream<1x10xsi8, 5> -> !dataflow.stream<1x1xui32, 1>
   func.return
 }
-// CHECK: error: 'dataflow.label_select' name "top-1" must be an identifier ([A-Za-z_][A-Za-z0-9_]*): it names the layer in C++ and in folding configs
+// CHECK: error: 'dataflow.label_select' name "top-1" must be a dotted identifier ([A-Za-z_][A-Za-z0-9_.]*): it keys folding configs and names the C++ objects
 
 // -----
 

@@ -10,7 +10,9 @@
 // The queue is a vector and a read position: a layer writes all the words of
 // a frame before the next one reads them, so the vector fills, drains and is
 // reset to empty, keeping its memory: a stream that lives across frames (the
-// testbench's ports) allocates nothing per word or per frame.
+// testbench's ports) allocates nothing per word or per frame. The streams of
+// the top function are new at every frame (call); their vectors come from a
+// per-thread pool and go back to it, so they do not grow again every frame.
 #ifndef QNN_HLS_STREAM_H
 #define QNN_HLS_STREAM_H
 
@@ -24,8 +26,14 @@ namespace hls {
 template <typename T>
 class stream {
  public:
-  stream() : name_("unnamed"), head_(0) {}
-  explicit stream(const char *name) : name_(name), head_(0) {}  // a string literal
+  stream() : name_("unnamed"), head_(0) { take_spare(); }
+  explicit stream(const char *name) : name_(name), head_(0) { take_spare(); }  // a literal
+  ~stream() {
+    if (words_.capacity() == 0) return;
+    words_.clear();
+    spares().push_back(std::vector<T>());
+    spares().back().swap(words_);
+  }
 
   T read() {
     if (head_ == words_.size()) {
@@ -69,6 +77,18 @@ class stream {
 
  private:
   static const std::size_t INITIAL_CAPACITY = 64;  // one allocation for most frames
+  // Vectors of destroyed streams of this thread, emptied, with their capacity.
+  // Allocated once per thread and never freed: streams with static storage
+  // may be destroyed after thread-local objects.
+  static std::vector<std::vector<T> > &spares() {
+    static thread_local std::vector<std::vector<T> > *spare = new std::vector<std::vector<T> >();
+    return *spare;
+  }
+  void take_spare() {
+    if (spares().empty()) return;
+    words_.swap(spares().back());
+    spares().pop_back();
+  }
   stream(const stream &);             // streams are channels: never copied
   stream &operator=(const stream &);  // (C++14: no = delete in HLS code)
   const char *name_;

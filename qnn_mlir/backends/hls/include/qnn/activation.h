@@ -4,13 +4,14 @@
 // output element. They are stateless: a layer reads one threshold word per
 // output word with load(rom, tile) and hands it to apply() for every lane.
 //
-//   qnn::Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TROM_W>
+//   qnn::Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, LimbT, LIMBS>
 //       count = #{i : value >= T[channel][i]}; out = count + OUT_BIAS (OUT_BITS
 //       bits, two's complement). A bipolar output is N = 1, OUT_BIAS = 0: the
 //       count itself is the bit (1 means +1).
 //       ROM layout: one word per channel; threshold i of channel c is element i
 //       of word c (ThrT::bits each). A tile of PE channels is PE words, so the
-//       word stays N * ThrT::bits wide whatever the folding.
+//       word stays N * ThrT::bits wide whatever the folding. The ROM is an
+//       array `const LimbT rom[CHANNELS][LIMBS]` (see rom_word, qnn/types.h).
 //   qnn::PassThrough<OUT_BITS>
 //       out = value (the accumulator), truncated to OUT_BITS bits; no ROM.
 #ifndef QNN_ACTIVATION_H
@@ -20,23 +21,27 @@
 
 namespace qnn {
 
-template <int PE, int N, typename ThrT, int OUT_BITS, int OUT_BIAS, int TROM_W>
+template <int PE, int N, typename ThrT, int OUT_BITS, int OUT_BIAS, typename LimbT, int LIMBS>
 struct Thresholds {
-  static_assert(TROM_W == N * ThrT::bits, "threshold ROM width must be N * ThrT::bits");
-  typedef ap_uint<TROM_W> rom_t;
+  static const int pe = PE;  // channels per tile
+  static const int out_bits = OUT_BITS;
+  static const int width = N * ThrT::bits;  // of one ROM word
+  typedef LimbT row_t[LIMBS];               // one ROM word as stored in params.h
+  static_assert(LIMBS * LimbBits<LimbT>::value >= width,
+                "threshold ROM rows narrower than N * ThrT::bits");
   // The thresholds of the PE channels of one tile: PE ROM words, read in one
   // cycle (the layer partitions the ROM cyclically by PE).
   struct word_t {
-    rom_t lanes[PE];
+    ap_uint<width> lanes[PE];
   };
 
-  static word_t load(const rom_t rom[], int tile) {
+  static word_t load(const row_t rom[], int tile) {
 #pragma HLS INLINE
     word_t word;
 #pragma HLS ARRAY_PARTITION variable=word.lanes complete
     for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
-      word.lanes[p] = rom[tile * PE + p];
+      word.lanes[p] = rom_word<width>(rom[tile * PE + p]);
     }
     return word;
   }
@@ -57,10 +62,12 @@ struct Thresholds {
 
 template <int OUT_BITS>
 struct PassThrough {
-  typedef ap_uint<1> rom_t;
+  static const int pe = 1;
+  static const int out_bits = OUT_BITS;
+  typedef unsigned char row_t[1];  // no ROM: the layer passes a null pointer
   typedef ap_uint<1> word_t;
 
-  static word_t load(const rom_t *, int) { return 0; }
+  static word_t load(const row_t *, int) { return 0; }
 
   template <typename ValueT>
   static ap_uint<OUT_BITS> apply(const word_t &, const ValueT &value, int) {

@@ -21,12 +21,19 @@
 // nf*SF + sf holds, for lane p, the weights W[sf*SIMD + s][nf*PE + p] of input
 // s = 0..SIMD-1 as element p*SIMD + s. Output neuron j is computed by lane
 // j % PE in tile j / PE; output word nf holds neuron nf*PE + p as element p.
+// The ROM is an array `const LimbT weights[WMEM][LIMBS]`: each word in native
+// limbs (qnn::rom_word, qnn/types.h); LimbT and LIMBS are deduced.
+//
+// C simulation (QNN_FAST_CSIM) does not run this schedule: qnn/mvau_unfolded.h
+// computes the same output words from a folding-independent copy of the
+// weights, so simulation speed does not depend on PE and SIMD.
 #ifndef QNN_MVAU_H
 #define QNN_MVAU_H
 
 #include <hls_stream.h>
 
 #include "qnn/activation.h"
+#include "qnn/mvau_unfolded.h"
 #include "qnn/types.h"
 
 namespace qnn {
@@ -88,19 +95,25 @@ struct Multiply {
 // The NF x SF loop shared by both entry points; Activation is a qnn/activation.h class
 // and `thresholds` its ROM (unused, and null, for PassThrough).
 template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
-          int OUT_BITS, typename Activation, int IN_W, int OUT_W, int WROM_W>
+          int OUT_BITS, typename Activation, int IN_W, int OUT_W, typename LimbT, int LIMBS>
 void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
-               const ap_uint<WROM_W> weights[],
-               const typename Activation::rom_t thresholds[]) {
+               const LimbT weights[][LIMBS], const typename Activation::row_t thresholds[]) {
 #pragma HLS INLINE
   static const int SF = MW / SIMD;
   static const int NF = MH / PE;
   static const int IN_BITS = SIMD * Product::in_bits;
   static const int LANE_BITS = SIMD * Product::weight_bits;
+  static const int WROM_W = PE * LANE_BITS;
   static_assert(MW % SIMD == 0 && MH % PE == 0, "MW % SIMD and MH % PE must be 0");
   static_assert(IN_W >= IN_BITS, "input stream narrower than SIMD elements");
   static_assert(OUT_W >= PE * OUT_BITS, "output stream narrower than PE elements");
-  static_assert(WROM_W == PE * LANE_BITS, "weight ROM width must be PE * SIMD * weight bits");
+  static_assert(LIMBS * LimbBits<LimbT>::value >= WROM_W,
+                "weight ROM rows narrower than PE * SIMD * weight bits");
+
+#ifdef QNN_FAST_CSIM
+  typedef csim::UnfoldedMvau<MW, MH, SIMD, PE, VECTORS, Product, AccT, Activation> Unfolded;
+  if (Unfolded::run(in, out, weights, thresholds)) return;  // else: a case it does not cover
+#endif
 
   ap_uint<IN_BITS> buffer[SF];
   typedef typename Accumulator<AccT>::type acc_t;  // AccT (native in fast C simulation)
@@ -117,7 +130,7 @@ void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &ou
     } else {
       x = buffer[sf];
     }
-    const ap_uint<WROM_W> w = weights[nf * SF + sf];
+    const ap_uint<WROM_W> w = rom_word<WROM_W>(weights[nf * SF + sf]);
     for (int p = 0; p < PE; p++) {
 #pragma HLS UNROLL
       const acc_t partial = Product::template dot<SIMD, acc_t>(x, element<LANE_BITS>(w, p));
@@ -140,23 +153,24 @@ void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &ou
 }
 
 template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT, int N,
-          typename ThrT, int OUT_BITS, int OUT_BIAS, int IN_W, int OUT_W, int WROM_W, int TROM_W>
+          typename ThrT, int OUT_BITS, int OUT_BIAS, int IN_W, int OUT_W, typename WLimbT,
+          int WLIMBS, typename TLimbT, int TLIMBS>
 void mvau(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
-          const ap_uint<WROM_W> weights[MW * MH / (PE * SIMD)],
-          const ap_uint<TROM_W> thresholds[MH]) {
+          const WLimbT weights[MW * MH / (PE * SIMD)][WLIMBS],
+          const TLimbT thresholds[MH][TLIMBS]) {
 #pragma HLS ARRAY_PARTITION variable=thresholds cyclic factor=PE dim=1
-  typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TROM_W> Activation;
+  typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TLimbT, TLIMBS> Activation;
   mvau_core<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(in, out, weights,
                                                                            thresholds);
 }
 
 template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
-          int OUT_BITS, int IN_W, int OUT_W, int WROM_W>
+          int OUT_BITS, int IN_W, int OUT_W, typename WLimbT, int WLIMBS>
 void mvau_noact(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
-                const ap_uint<WROM_W> weights[MW * MH / (PE * SIMD)]) {
+                const WLimbT weights[MW * MH / (PE * SIMD)][WLIMBS]) {
   typedef PassThrough<OUT_BITS> Activation;
   mvau_core<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(
-      in, out, weights, static_cast<const typename Activation::rom_t *>(0));
+      in, out, weights, static_cast<const typename Activation::row_t *>(0));
 }
 
 }  // namespace qnn

@@ -8,28 +8,46 @@
 // as OUT_BITS bits (a bipolar output is N = 1, OUT_BIAS = 0). InT and ThrT are
 // datatype policies (qnn/types.h); with qnn::Float32 the comparison is the
 // IEEE float comparison. Threshold ROM: CHANNELS words, word c holds the
-// thresholds of channel c (layout in qnn/activation.h).
-// CHANNELS / PE cycles per vector at II = 1.
+// thresholds of channel c (layout in qnn/activation.h), as an array
+// `const LimbT thresholds[CHANNELS][LIMBS]` (LimbT and LIMBS are deduced).
+// CHANNELS / PE cycles per vector at II = 1. C simulation (QNN_FAST_CSIM)
+// compares native values with thresholds decoded once (qnn/csim_tables.h).
 #ifndef QNN_THRESHOLDING_H
 #define QNN_THRESHOLDING_H
 
 #include <hls_stream.h>
 
 #include "qnn/activation.h"
+#include "qnn/csim_tables.h"
 #include "qnn/types.h"
 
 namespace qnn {
 
 template <int CHANNELS, int PE, int VECTORS, typename InT, int N, typename ThrT, int OUT_BITS,
-          int OUT_BIAS, int IN_W, int OUT_W, int TROM_W>
+          int OUT_BIAS, int IN_W, int OUT_W, typename LimbT, int LIMBS>
 void thresholding(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
-                  const ap_uint<TROM_W> thresholds[CHANNELS]) {
+                  const LimbT thresholds[CHANNELS][LIMBS]) {
 #pragma HLS ARRAY_PARTITION variable=thresholds cyclic factor=PE dim=1
   static const int NF = CHANNELS / PE;
   static_assert(CHANNELS % PE == 0, "CHANNELS % PE must be 0");
   static_assert(IN_W >= PE * InT::bits, "input stream narrower than PE elements");
   static_assert(OUT_W >= PE * OUT_BITS, "output stream narrower than PE elements");
-  typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, TROM_W> Activation;
+  typedef Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, LimbT, LIMBS> Activation;
+#ifdef QNN_FAST_CSIM
+  if (InT::bits <= 64 && OUT_BITS <= 64) {  // raw elements fit a native word
+    csim::UnfoldedActivation<Activation, CHANNELS, InT> activation(thresholds);
+    for (int i = 0; i < VECTORS * NF; i++) {
+      const ap_uint<IN_W> x = in.read();
+      csim::WordPacker<OUT_W> y;
+      for (int p = 0; p < PE; p++) {
+        const unsigned long long raw = csim::bits_at(x, p * InT::bits, InT::bits);
+        y.put(activation.apply(i % NF * PE + p, raw), OUT_BITS);
+      }
+      out.write(y.word());
+    }
+    return;
+  }
+#endif
   int nf = 0;
   for (int i = 0; i < VECTORS * NF; i++) {
 #pragma HLS PIPELINE II=1

@@ -20,10 +20,12 @@
 // ap_uint temporary is masked and spilled. In C simulation element(),
 // set_element() and popcount() work on the limbs directly, Xnor::dot on a
 // native 64-bit word, and layers sum in a native integer (Accumulator below):
-// the same bits, about 30 times faster on TFC. -DQNN_PORTABLE_CSIM turns the
-// fast path off and simulates exactly the code synthesis sees; run_hls.tcl sets
-// it for Vitis HLS, whose C model may differ, and tests/test_hls_backend.py
-// checks that both paths give identical bits.
+// the same bits, about 30 times faster on TFC. The MVAU and the thresholding
+// layer go further and skip their folded schedule (qnn/mvau_unfolded.h,
+// qnn/csim_tables.h). -DQNN_PORTABLE_CSIM turns the fast path off and
+// simulates exactly the code synthesis sees; run_hls.tcl sets it for Vitis HLS,
+// whose C model may differ, and tests/test_hls_backend.py checks that both
+// paths give identical bits.
 #ifndef QNN_TYPES_H
 #define QNN_TYPES_H
 
@@ -116,13 +118,18 @@ inline void set_limb(ap_uint<W> &word, int k, unsigned long long bits) {
   word.V.get_pVal(k) = bits & mask;
 }
 
-// Bits [low, low + B) of the word, 1 <= B <= 64.
-template <int B, int W>
-inline unsigned long long get_bits(const ap_uint<W> &word, int low) {
+// Bits [low, low + count) of the word, 1 <= count <= 64.
+template <int W>
+inline unsigned long long bits_at(const ap_uint<W> &word, int low, int count) {
   const int k = low / 64, shift = low % 64;
   unsigned long long bits = limb(word, k) >> shift;
-  if (shift + B > 64) bits |= limb(word, k + 1) << (64 - shift);
-  return bits & (~0ULL >> (64 - B));
+  if (shift + count > 64) bits |= limb(word, k + 1) << (64 - shift);
+  return bits & (~0ULL >> (64 - count));
+}
+
+template <int B, int W>
+inline unsigned long long get_bits(const ap_uint<W> &word, int low) {
+  return bits_at(word, low, B);
 }
 
 template <int B, int W>
@@ -136,6 +143,53 @@ inline void set_bits(ap_uint<W> &word, int low, unsigned long long bits) {
     set_limb(word, k + 1, (limb(word, k + 1) & ~(mask >> done)) | (bits >> done));
   }
 }
+
+// Appends fields of up to 64 bits to an array of 64-bit limbs, low bits first.
+// The limb being filled stays in a register: set_bits per field would
+// read-modify-write memory, a dependency chain through every field.
+class LimbPacker {
+ public:
+  explicit LimbPacker(unsigned long long *limbs) : limb_(limbs), pending_(0), filled_(0) {}
+
+  // The low `count` bits of `bits`, 1 <= count <= 64 (the bits above count are 0).
+  void put(unsigned long long bits, int count) {
+    pending_ |= bits << filled_;
+    filled_ += count;
+    if (filled_ >= 64) {
+      *limb_++ = pending_;
+      filled_ -= 64;  // the top filled_ bits of the field go to the next limb
+      pending_ = filled_ ? bits >> (count - filled_) : 0;
+    }
+  }
+  void flush() {  // stores the last, partly filled limb
+    if (filled_) *limb_ = pending_;
+  }
+
+ private:
+  unsigned long long *limb_;
+  unsigned long long pending_;
+  int filled_;
+};
+
+// A W-bit word built field by field with a LimbPacker (the bits not put are 0).
+template <int W>
+class WordPacker {
+ public:
+  WordPacker() : limbs_(), packer_(limbs_) {}  // limbs_ zeroed before packer_ points to it
+  void put(unsigned long long bits, int count) { packer_.put(bits, count); }
+  ap_uint<W> word() {
+    packer_.flush();
+    ap_uint<W> word;
+    for (int k = 0; k < LIMBS; k++) set_limb(word, k, limbs_[k]);
+    return word;
+  }
+
+ private:
+  static const int LIMBS = (W + 63) / 64;
+  WordPacker(const WordPacker &);  // the packer points into this object
+  unsigned long long limbs_[LIMBS];
+  LimbPacker packer_;
+};
 
 inline int popcount64(unsigned long long v) {  // SWAR: no POPCNT in generic x86-64
   v = v - ((v >> 1) & 0x5555555555555555ULL);
@@ -176,6 +230,12 @@ ap_uint<B> element(const ap_uint<W> &word, int index) {
 #pragma HLS INLINE
 #ifdef QNN_FAST_CSIM
   if (B <= 64) return ap_uint<B>(csim::get_bits<(B < 64 ? B : 64)>(word, index * B));
+  ap_uint<B> wide;  // B > 64: limb by limb, not a shift of the whole word
+  for (int k = 0; k < (B + 63) / 64; k++) {
+    const int count = B - 64 * k < 64 ? B - 64 * k : 64;
+    csim::set_limb(wide, k, csim::bits_at(word, index * B + 64 * k, count));
+  }
+  return wide;
 #endif
   return word.range(index * B + B - 1, index * B);
 }
@@ -189,8 +249,83 @@ void set_element(ap_uint<W> &word, int index, const ap_uint<B> &raw) {
     csim::set_bits<(B < 64 ? B : 64)>(word, index * B, raw.to_uint64());
     return;
   }
+  for (int k = 0; k < B / 64; k++) {
+    csim::set_bits<64>(word, index * B + 64 * k, csim::limb(raw, k));
+  }
+  if (B % 64) {  // the last, partial limb of the element
+    csim::set_bits<(B % 64 ? B % 64 : 64)>(word, index * B + B / 64 * 64, csim::limb(raw, B / 64));
+  }
+  return;
 #endif
   word.range(index * B + B - 1, index * B) = raw;
+}
+
+// A W-bit word from its bytes in host memory (little-endian, padded to whole
+// bytes; the padding bits are dropped), and back (padding bits written as 0):
+// for a testbench's frame buffers. C simulation moves 8 bytes per limb.
+template <int W>
+ap_uint<W> word_from_bytes(const unsigned char *bytes) {
+  static const int BYTES = (W + 7) / 8;
+  ap_uint<W> word;
+#ifdef QNN_FAST_CSIM
+  for (int k = 0; k < (W + 63) / 64; k++) {
+    unsigned long long limb = 0;
+    for (int b = 7; b >= 0; b--) limb = (limb << 8) | (8 * k + b < BYTES ? bytes[8 * k + b] : 0);
+    csim::set_limb(word, k, limb);
+  }
+  return word;
+#endif
+  for (int b = 0; b < BYTES; b++) {
+    word.range(8 * b + 8 <= W ? 8 * b + 7 : W - 1, 8 * b) = bytes[b];
+  }
+  return word;
+}
+
+template <int W>
+void word_to_bytes(const ap_uint<W> &word, unsigned char *bytes) {
+  static const int BYTES = (W + 7) / 8;
+  for (int b = 0; b < BYTES; b++) {
+#ifdef QNN_FAST_CSIM
+    bytes[b] = static_cast<unsigned char>(csim::limb(word, b / 8) >> (8 * (b % 8)));
+    continue;
+#endif
+    bytes[b] = static_cast<unsigned char>(
+        word.range(8 * b + 8 <= W ? 8 * b + 7 : W - 1, 8 * b).to_uint());
+  }
+}
+
+// ROM rows. params.h prints each ROM as a plain array of native unsigned
+// integers, `const LimbT rom[DEPTH][LIMBS]`: LIMBS = 1 and LimbT = unsigned
+// char, short or int for words of at most 8, 16 or 32 bits, else 64-bit limbs,
+// limb k holding bits [64k, 64k + 64) of the word. (An array of ap_uint is one
+// dynamic constructor call per word, which cost g++ a minute and gigabytes on
+// TFC.) Synthesis reshapes dim 2 completely (#pragma HLS ARRAY_RESHAPE in the
+// top function), so the ROM is one memory of DEPTH words of LIMBS limbs.
+template <typename LimbT>
+struct LimbBits {
+  static const int value = 8 * static_cast<int>(sizeof(LimbT));
+};
+
+// Word `row` of a ROM as the W-bit word the layer computes with.
+template <int W, typename LimbT, int LIMBS>
+ap_uint<W> rom_word(const LimbT (&row)[LIMBS]) {
+#pragma HLS INLINE
+  static const int LB = LimbBits<LimbT>::value;
+  static_assert(LIMBS * LB >= W, "ROM rows are narrower than the word the layer reads");
+  static_assert((LIMBS - 1) * LB < W, "ROM rows have more limbs than the word needs");
+  ap_uint<W> word;
+#ifdef QNN_FAST_CSIM
+  if (LB == 64 || LIMBS == 1) {  // limb k of the row is limb k of the word
+    for (int k = 0; k < LIMBS; k++) csim::set_limb(word, k, row[k]);
+    return word;
+  }
+#endif
+  for (int k = 0; k < LIMBS; k++) {
+#pragma HLS UNROLL
+    const int low = k * LB;
+    word.range(low + LB <= W ? low + LB - 1 : W - 1, low) = row[k];  // the limb's low bits
+  }
+  return word;
 }
 
 }  // namespace qnn
