@@ -80,16 +80,25 @@ def _first_difference(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> str:
            f"{b[image][element]}"
 
 
+def reference_outputs(stages: list[Stage], inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The interpreter's outputs of the imported model and of the last stage on `inputs`:
+    what the C simulation is checked against (they need no C simulation, so a caller can
+    compute them while g++ builds it)."""
+    from qnn_mlir.interpreter import run_module
+
+    return run_module(stages[0].module, [inputs])[0], run_module(stages[-1].module, [inputs])[0]
+
+
 def check_compiled(stages: list[Stage], simulated: np.ndarray, inputs: np.ndarray,
-                   reproduce: str = "") -> CheckResult:
+                   reproduce: str = "",
+                   references: tuple[np.ndarray, np.ndarray] | None = None) -> CheckResult:
     """Check the C simulation's outputs on `inputs` against the stages (the import
     first, the last dataflow stage last); raise a QnnError that names the pass and the
     value when the compiled model departs from the imported one. `reproduce` is a
-    command that repeats the pass-by-pass comparison, for the message."""
-    from qnn_mlir.interpreter import run_module
-
+    command that repeats the pass-by-pass comparison, for the message; `references` are
+    `reference_outputs(stages, inputs)` when the caller has them already."""
     count = len(inputs)
-    dataflow_form = run_module(stages[-1].module, [inputs])[0]
+    imported, dataflow_form = references or reference_outputs(stages, inputs)
     backend = np.any((simulated != dataflow_form).reshape(count, -1), axis=1)
     if backend.any():
         raise QnnError(
@@ -97,7 +106,6 @@ def check_compiled(stages: list[Stage], simulated: np.ndarray, inputs: np.ndarra
             f"interpreter of the dataflow form on {int(backend.sum())} of {count} inputs "
             f"({_first_difference(simulated, dataflow_form, backend)}): the fault is in "
             "convert-dataflow-to-hls, the C++ emitter or the HLS layer library")
-    imported = run_module(stages[0].module, [inputs])[0]
     equal = ~np.any((simulated != imported).reshape(count, -1), axis=1)
     if np.issubdtype(imported.dtype, np.floating):
         differing = np.any(float_mismatch(imported, simulated, exact=False).reshape(count, -1),

@@ -7,6 +7,7 @@ report, and the same fields go to `summary.json`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import ModuleOp
@@ -145,7 +146,9 @@ def fill_estimates(summary: CompileSummary, result: DesignEstimate, budget: Budg
     summary.latency_cycles = result.latency_cycles
 
 
-def folding_config(result: DesignEstimate) -> dict[str, dict[str, int]]:
-    """The folding as `--folding` reads it back: layer name -> parameters (layers that
-    have folding parameters only)."""
-    return {layer.name: dict(layer.folding) for layer in result.layers if layer.folding}
+def folding_config(result: DesignEstimate) -> str:
+    """The folding as `--folding` reads it back, JSON with one line per layer: layer name ->
+    parameters (layers that have folding parameters only)."""
+    rows = [f"  {json.dumps(layer.name)}: {json.dumps(dict(sorted(layer.folding.items())))}"
+            for layer in result.layers if layer.folding]
+    return "{\n" + ",\n".join(rows) + "\n}\n"

@@ -186,7 +186,7 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
     if options.target_fps and result.compute_fps < options.target_fps:
         summary.folding_source += (f"; {options.target_fps:,.0f} frames/s is out of reach: the "
                                    f"fastest folding gives {result.compute_fps:,.0f}")
-    files[FOLDING_FILE] = json.dumps(folding_config(result), indent=2) + "\n"
+    files[FOLDING_FILE] = folding_config(result)
     summary.host_ops = host_op_reasons(dataflow_form)
     summary.accelerated_macs, summary.total_macs = accelerated_macs(dataflow_form)
     return Lowered(stages, files, summary, passes)
@@ -194,19 +194,31 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
 
 def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> CompileSummary:
     """Compile `model_path` into `build_dir` (replaced atomically); returns the summary."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from qnn_mlir.backends.hls import write_project
-    from qnn_mlir.backends.hls.csim import run_module_csim
+    from qnn_mlir.backends.hls.csim import kernel_models, run_module_csim
+    from qnn_mlir.compile_check import reference_outputs
     from qnn_mlir.tools.qnn_translate import module_to_text
 
     lowered = lower_to_cpp(model_path, options)
     stages, files, summary = lowered.stages, lowered.files, lowered.summary
+    references = None
     if options.skip_csim:
         summary.check = "skipped (--skip-csim)"
+        texts = {name: module_to_text(module) for name, module in stages.items()}
     else:
         timer = time.perf_counter()
-        inputs = (np.asarray(options.check_inputs, dtype=np.float32)
-                  if options.check_inputs is not None
-                  else check_inputs(stages["01-imported"], options.check_images))
+        # g++ runs in its own processes: the check's inputs, its reference outputs and
+        # the IR texts are computed meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            building = pool.submit(kernel_models, stages["04-hls"])
+            inputs = (np.asarray(options.check_inputs, dtype=np.float32)
+                      if options.check_inputs is not None
+                      else check_inputs(stages["01-imported"], options.check_images))
+            references = reference_outputs(lowered.passes, inputs)
+            texts = {name: module_to_text(module) for name, module in stages.items()}
+            building.result()
         calls: list = []
         simulated = run_module_csim(stages["04-hls"], [inputs], trace=calls)[0]
         if len(calls) == 1:  # Vitis csim vectors: the accelerator's real inputs and outputs
@@ -217,7 +229,7 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
         pipeline = ",".join(stage.spec for stage in lowered.passes[1:])
         reproduce = (f"qnn-translate --import-onnx {model_path} -o imported.mlir && qnn-run "
                      f"imported.mlir --bisect -p '{pipeline}'")
-        result = check_compiled(lowered.passes, simulated, inputs, reproduce)
+        result = check_compiled(lowered.passes, simulated, inputs, reproduce, references)
         summary.seconds["check"] = time.perf_counter() - timer
         summary.check, summary.tie_inputs = result.text(), result.tie_inputs
 
@@ -235,9 +247,9 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
             f.write(files.pop(FOLDING_FILE))
         write_project(files, os.path.join(staging, "hls"))
         os.makedirs(os.path.join(staging, "ir"))
-        for name, module in stages.items():
+        for name, text in texts.items():
             with open(os.path.join(staging, "ir", f"{name}.mlir"), "w", encoding="utf-8") as f:
-                f.write(module_to_text(module))
+                f.write(text)
         with open(os.path.join(staging, BUILD_STAMP), "w", encoding="utf-8") as f:
             json.dump(asdict(summary), f, indent=2)
         replace_directory(staging, build_dir, BUILD_STAMP, "a qnn-compile build directory")

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from xdsl.interpreter import Interpreter
-from xdsl.interpreters.func import FuncFunctions
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import InterpretationError, VerifyException
 
 from qnn_mlir.dialects import make_context
+from qnn_mlir.interpreter.calls import FuncFunctions
 from qnn_mlir.interpreter.dataflow import DataflowFunctions, exact_matmul, layer_functions
 
 BIPOLAR = "!quant.bipolar"

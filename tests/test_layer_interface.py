@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 from xdsl.dialects.builtin import I64, IntegerAttr, StringAttr, i64
-from xdsl.irdl import irdl_op_definition, prop_def
+from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import VerifyException
 
@@ -172,3 +172,145 @@ def test_a_layer_without_a_lowering_is_a_diagnostic():
     with pytest.raises(DiagnosticException, match="layer 'features_6_copy' \\('test.unlowered'\\) "
                        "has no HLS lowering"):
         build_kernel(accelerator, 2)
+
+
+# -- layers with several streams ---------------------------------------------------------
+
+FORK_JOIN_HEADER = """\
+// fork_join/fork_join.h - layers defined by a test: one stream to two, and two to one.
+#ifndef FORK_JOIN_FORK_JOIN_H
+#define FORK_JOIN_FORK_JOIN_H
+
+#include <hls_stream.h>
+
+#include "qnn/types.h"
+
+namespace fork_join {
+
+// Both outputs get every word of the input.
+template <int WORDS, int W, int A, int B>
+void fork(hls::stream<ap_uint<W> > &in, hls::stream<ap_uint<A> > &left,
+          hls::stream<ap_uint<B> > &right) {
+  for (int i = 0; i < WORDS; i++) {
+#pragma HLS PIPELINE II=1
+    const ap_uint<W> word = in.read();
+    left.write(ap_uint<A>(word));
+    right.write(ap_uint<B>(word));
+  }
+}
+
+// The first input passes through; the second is read and dropped.
+template <int WORDS_FIRST, int WORDS_SECOND, int A, int B, int W>
+void join_first(hls::stream<ap_uint<A> > &first, hls::stream<ap_uint<B> > &second,
+                hls::stream<ap_uint<W> > &out) {
+  for (int i = 0; i < WORDS_SECOND; i++) second.read();
+  for (int i = 0; i < WORDS_FIRST; i++) out.write(ap_uint<W>(first.read()));
+}
+
+}  // namespace fork_join
+
+#endif  // FORK_JOIN_FORK_JOIN_H
+"""
+
+
+class _ForkJoinLayer(dataflow.LayerOp):
+    """What the two test layers share: streams of one shape and element type, no folding."""
+
+    HLS_HEADER: ClassVar[str] = "fork_join/fork_join.h"
+    HLS_HEADER_DIR: ClassVar[str | None] = None  # set by the fixture
+
+    def cycles(self, folding=None) -> int:
+        return max(s.type.words_per_frame for s in (*self.in_streams, *self.out_streams))
+
+    def resources(self, board, folding=None) -> Resources:
+        return Resources(lut=sum(s.type.word_bits for s in self.out_streams))
+
+    def verify_layer(self) -> None:
+        streams = [s.type for s in (*self.in_streams, *self.out_streams)]
+        if len({(t.get_shape(), t.element_type) for t in streams}) != 1:
+            raise VerifyException(f"'{self.name}' streams must carry the same tensor")
+
+
+@irdl_op_definition
+class ForkOp(_ForkJoinLayer):
+    """One input stream, two output streams with the same values."""
+
+    name = "test.fork"
+    input = operand_def(dataflow.StreamType)
+    left = result_def(dataflow.StreamType)
+    right = result_def(dataflow.StreamType)
+    KIND: ClassVar[str] = "fork"
+
+    def write_fold(self, index=0, folding=None) -> int:
+        return self.input.type.fold.data  # both outputs keep the input's packing
+
+    def interpret(self, inputs):
+        return (inputs[0], inputs[0])
+
+    def lower_to_hls(self, prefix: str) -> dataflow.HLSCall:
+        return dataflow.HLSCall("fork_join::fork", [self.input.type.words_per_frame], [],
+                                "two copies")
+
+
+@irdl_op_definition
+class JoinFirstOp(_ForkJoinLayer):
+    """Two input streams, one output stream: the first input's values."""
+
+    name = "test.join_first"
+    first = operand_def(dataflow.StreamType)
+    second = operand_def(dataflow.StreamType)
+    output = result_def(dataflow.StreamType)
+    KIND: ClassVar[str] = "join"
+
+    def read_fold(self, index=0, folding=None) -> int:
+        return 4 if index == 1 else self.output.type.fold.data  # the second is read 4 a word
+
+    def interpret(self, inputs):
+        return (inputs[0],)
+
+    def lower_to_hls(self, prefix: str) -> dataflow.HLSCall:
+        words = [s.type.words_per_frame for s in self.in_streams]
+        return dataflow.HLSCall("fork_join::join_first", words, [], "the first input")
+
+
+@pytest.fixture
+def fork_join_header(tmp_path, monkeypatch):
+    folder = tmp_path / "layers"
+    (folder / "fork_join").mkdir(parents=True)
+    (folder / "fork_join" / "fork_join.h").write_text(FORK_JOIN_HEADER)
+    monkeypatch.setattr(_ForkJoinLayer, "HLS_HEADER_DIR", str(folder))
+
+
+def test_layers_with_several_streams_compile_to_c_simulation(fork_join_header):
+    """A fork into two streams and a join of two streams, between two MVAUs: partition
+    keeps them in the chain, dataflow-insert-dwc converts the one input that is read in
+    another fold (join's second input, read 4 elements a word), and the C simulation
+    equals the imported model."""
+    imported = import_onnx(os.path.join(EXAMPLES, "tfc_w1a1.onnx"))
+    converted = run_stages(imported, "streamline-pipeline,convert-quant-to-dataflow")[-1].module
+    layer = next(op for op in converted.walk()
+                 if isinstance(op, dataflow.LayerOp) and op.layer_name.data == "features.6")
+    stream = layer.output
+    readers = {use.operation for use in stream.uses}
+    fork = ForkOp.create(operands=[stream], result_types=[stream.type, stream.type],
+                         properties={"name": StringAttr("fork")})
+    join = JoinFirstOp.create(operands=[fork.left, fork.right], result_types=[stream.type],
+                              properties={"name": StringAttr("join")})
+    Rewriter.insert_op([fork, join], InsertPoint.after(layer))
+    stream.replace_uses_with_if(join.output, lambda use: use.operation in readers)
+    for value, hint in ((fork.left, "left"), (fork.right, "right"), (join.output, "joined")):
+        value.name_hint = hint
+    converted.verify()
+
+    final = run_stages(converted, "dataflow-partition,dataflow-fold,dataflow-insert-dwc")[-1]
+    accelerator = next(op for op in final.module.walk()
+                       if isinstance(op, dataflow.AcceleratorOp))
+    kinds = [op.name for op in accelerator.layers()]
+    assert "test.fork" in kinds and "test.join_first" in kinds
+    join_op = next(op for op in accelerator.layers() if isinstance(op, JoinFirstOp))
+    assert isinstance(join_op.second.owner, dataflow.DWCOp)  # read 4 a word: converted
+    assert join_op.second.type.fold.data == 4
+
+    images = np.random.default_rng(1).uniform(0, 1, (100, 1, 28, 28)).astype(np.float32)
+    simulated = run_module_csim(final.module, [images])[0]
+    assert np.array_equal(simulated, run_module(imported, [images])[0])

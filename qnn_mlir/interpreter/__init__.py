@@ -16,9 +16,9 @@ import numpy as np
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
-from xdsl.interpreters.func import FuncFunctions
 
 from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.interpreter.calls import FuncFunctions
 from qnn_mlir.ir_constants import dense_to_numpy
 
 

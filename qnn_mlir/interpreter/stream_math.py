@@ -60,7 +60,14 @@ def threshold_count(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
 
 def activation(counts: np.ndarray, element_type: Attribute, out_bias: int) -> np.ndarray:
-    """The output value of a threshold count: 2 * count - 1 if bipolar, else count + out_bias."""
+    """The output value of a threshold count: 2 * count - 1 if bipolar, else count + out_bias.
+
+    Computed in place: `counts` is a fresh int64 array of `threshold_count` (a batch of
+    images is millions of elements; a second array would double the memory traffic).
+    """
     if isinstance(element_type, BipolarType):
-        return 2 * counts - 1
-    return counts + out_bias
+        counts *= 2
+        counts -= 1
+    elif out_bias:
+        counts += out_bias
+    return counts

@@ -42,7 +42,9 @@ from qnn_mlir.backends.hls.emitter import HlsTarget, KernelEmitter, emit_project
 from qnn_mlir.backends.hls.packing import pack_frames, unpack_frames, word_bytes
 from qnn_mlir.diagnostics import QnnError
 
-CXXFLAGS = ("-std=c++14", "-O3", "-fPIC", "-DQNN_CSIM_LIBRARY")
+CXXFLAGS = ("-std=c++14", "-O2", "-fPIC", "-DQNN_CSIM_LIBRARY")
+"""-O2: g++ 12 vectorizes at -O2 too, and -O3 only made the build slower (TFC-w2a2's
+top.cpp: 2.8 s against 2.4 s; the same images/s); -O1 is 3x slower to simulate."""
 PORTABLE_FLAG = "-DQNN_PORTABLE_CSIM"
 SOURCES = ("top.cpp", "testbench.cpp")
 MAX_ERROR_LINES = 40
@@ -77,7 +79,7 @@ def compile_commands(compiler: str, output: str, portable: bool = False) -> list
     """The g++ command lines, run inside the project directory: one per source, then the link.
 
     The sources compile in parallel (`-c`), which halves the wait on two cores;
-    together the commands are `g++ -std=c++14 -O3 -shared -fPIC ... -o output` (generic
+    together the commands are `g++ -std=c++14 -O2 -shared -fPIC ... -o output` (generic
     x86-64: no -march, so a library runs on any machine that shares the cache).
     `portable` adds -DQNN_PORTABLE_CSIM (no C-simulation fast paths).
     """
@@ -292,6 +294,13 @@ def _kernel_functions(models: dict[str, CSimModel],
     return register_impls(type("CSimKernelFunctions", (InterpreterFunctions,), namespace))()
 
 
+def kernel_models(hls_module: ModuleOp) -> dict[str, CSimModel]:
+    """The C simulation of every kernel of a module in HLS form, by the name of its host
+    declaration (built with g++, or taken from the cache)."""
+    return {target.declaration.sym_name.data: CSimModel.from_target(hls_module, target)
+            for target in find_targets(hls_module) if target.declaration is not None}
+
+
 def run_module_csim(module: ModuleOp, inputs: Sequence[np.ndarray],
                     function: str | None = None,
                     trace: list[KernelCall] | None = None) -> list[np.ndarray]:
@@ -302,8 +311,7 @@ def run_module_csim(module: ModuleOp, inputs: Sequence[np.ndarray],
     from qnn_mlir.interpreter import entry_function, make_interpreter
 
     hls_module = to_hls_form(module)
-    models = {target.declaration.sym_name.data: CSimModel.from_target(hls_module, target)
-              for target in find_targets(hls_module) if target.declaration is not None}
+    models = kernel_models(hls_module)
     interpreter = make_interpreter(hls_module)
     interpreter.register_implementations(_kernel_functions(models, trace))
     entry = entry_function(hls_module, function)  # kernel declarations are never entries

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 import jinja2
@@ -39,6 +40,7 @@ from qnn_mlir.backends.hls.packing import word_bytes
 from qnn_mlir.cost.boards import module_target
 from qnn_mlir.diagnostics import QnnError
 from qnn_mlir.dialects import hls
+from qnn_mlir.ir_constants import dense_to_numpy
 
 STAMP_FILE = ".qnn-hls-project"
 """Marks a directory written by `--to-hls`, which a later run may replace."""
@@ -93,14 +95,17 @@ def rom_limbs(width: int) -> tuple[str, int, int]:
     return ctype, bits, -(-width // bits)
 
 
-def word_literal(value: int, width: int) -> list[str]:
-    """One ROM word as hex limb literals, limb 0 (the low bits) first, each padded to its bits."""
+def rom_literals(op: hls.RomOp) -> list[tuple[str, ...]]:
+    """Each ROM word as hex limb literals, limb 0 (the low bits) first, each padded to its
+    bits. The IR stores words as 64-bit limbs, which are the printed limbs of a word wider
+    than 64 bits and hold the whole word otherwise; columns are formatted at once (a
+    ROM of PE = SIMD = 1 has tens of thousands of words)."""
+    width = op.width.value.data
     _, bits, limbs = rom_limbs(width)
-    literals = []
-    for k in range(limbs):
-        limb_width = min(bits, width - bits * k)
-        literals.append(f"0x{(value >> (bits * k)) & ((1 << bits) - 1):0{-(-limb_width // 4)}x}")
-    return literals
+    stored = dense_to_numpy(op.words)
+    columns = [[f"0x{value:0{-(-min(bits, width - bits * k) // 4)}x}"
+                for value in stored[:, k].tolist()] for k in range(limbs)]
+    return list(zip(*columns, strict=True))
 
 
 # ---------------------------------------------------------------------------
@@ -262,7 +267,7 @@ class KernelEmitter:
         """
         width, depth = op.width.value.data, op.depth.value.data
         ctype, bits, limbs = rom_limbs(width)
-        rows = [word_literal(word, width) for word in op.word_values()]
+        rows = rom_literals(op)
         if limbs == 1:
             items = [f"{{{row[0]}}}" for row in rows]
             per_line = max(1, self.ROM_LINE // (len(items[0]) + 2))
@@ -325,7 +330,9 @@ def _module_name(module: ModuleOp) -> str:
     return module.sym_name.data if isinstance(module.sym_name, StringAttr) else ""
 
 
+@cache
 def _environment() -> jinja2.Environment:
+    """One environment per process: it compiles each template once."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("qnn_mlir.backends.hls", "templates"),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,

@@ -32,6 +32,8 @@
 
 #include <hls_stream.h>
 
+#include <type_traits>
+
 #include "qnn/activation.h"
 #include "qnn/mvau_unfolded.h"
 #include "qnn/types.h"
@@ -96,24 +98,14 @@ struct Multiply {
 // and `thresholds` its ROM (unused, and null, for PassThrough).
 template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
           int OUT_BITS, typename Activation, int IN_W, int OUT_W, typename LimbT, int LIMBS>
-void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
-               const LimbT weights[][LIMBS], const typename Activation::row_t thresholds[]) {
+void mvau_folded(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
+                 const LimbT weights[][LIMBS], const typename Activation::row_t thresholds[]) {
 #pragma HLS INLINE
   static const int SF = MW / SIMD;
   static const int NF = MH / PE;
   static const int IN_BITS = SIMD * Product::in_bits;
   static const int LANE_BITS = SIMD * Product::weight_bits;
   static const int WROM_W = PE * LANE_BITS;
-  static_assert(MW % SIMD == 0 && MH % PE == 0, "MW % SIMD and MH % PE must be 0");
-  static_assert(IN_W >= IN_BITS, "input stream narrower than SIMD elements");
-  static_assert(OUT_W >= PE * OUT_BITS, "output stream narrower than PE elements");
-  static_assert(LIMBS * LimbBits<LimbT>::value >= WROM_W,
-                "weight ROM rows narrower than PE * SIMD * weight bits");
-
-#ifdef QNN_FAST_CSIM
-  typedef csim::UnfoldedMvau<MW, MH, SIMD, PE, VECTORS, Product, AccT, Activation> Unfolded;
-  if (Unfolded::run(in, out, weights, thresholds)) return;  // else: a case it does not cover
-#endif
 
   ap_uint<IN_BITS> buffer[SF];
   typedef typename Accumulator<AccT>::type acc_t;  // AccT (native in fast C simulation)
@@ -150,6 +142,49 @@ void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &ou
       if (++nf == NF) nf = 0;
     }
   }
+}
+
+#ifdef QNN_FAST_CSIM
+// C simulation: the unfolded MVAU where it covers the case, chosen at compile time so
+// that the folded loop is not even instantiated then (it is most of g++'s work).
+template <typename Unfolded, int MW, int MH, int SIMD, int PE, int VECTORS, typename Product,
+          typename AccT, int OUT_BITS, typename Activation, int IN_W, int OUT_W,
+          typename LimbT, int LIMBS>
+void mvau_path(std::true_type, hls::stream<ap_uint<IN_W> > &in,
+               hls::stream<ap_uint<OUT_W> > &out, const LimbT weights[][LIMBS],
+               const typename Activation::row_t thresholds[]) {
+  Unfolded::run(in, out, weights, thresholds);
+}
+
+template <typename Unfolded, int MW, int MH, int SIMD, int PE, int VECTORS, typename Product,
+          typename AccT, int OUT_BITS, typename Activation, int IN_W, int OUT_W,
+          typename LimbT, int LIMBS>
+void mvau_path(std::false_type, hls::stream<ap_uint<IN_W> > &in,
+               hls::stream<ap_uint<OUT_W> > &out, const LimbT weights[][LIMBS],
+               const typename Activation::row_t thresholds[]) {
+  mvau_folded<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(in, out, weights,
+                                                                             thresholds);
+}
+#endif
+
+template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
+          int OUT_BITS, typename Activation, int IN_W, int OUT_W, typename LimbT, int LIMBS>
+void mvau_core(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out,
+               const LimbT weights[][LIMBS], const typename Activation::row_t thresholds[]) {
+#pragma HLS INLINE
+  static_assert(MW % SIMD == 0 && MH % PE == 0, "MW % SIMD and MH % PE must be 0");
+  static_assert(IN_W >= SIMD * Product::in_bits, "input stream narrower than SIMD elements");
+  static_assert(OUT_W >= PE * OUT_BITS, "output stream narrower than PE elements");
+  static_assert(LIMBS * LimbBits<LimbT>::value >= PE * SIMD * Product::weight_bits,
+                "weight ROM rows narrower than PE * SIMD * weight bits");
+#ifdef QNN_FAST_CSIM
+  typedef csim::UnfoldedMvau<MW, MH, SIMD, PE, VECTORS, Product, AccT, Activation> Unfolded;
+  mvau_path<Unfolded, MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(
+      std::integral_constant<bool, Unfolded::covered>(), in, out, weights, thresholds);
+#else
+  mvau_folded<MW, MH, SIMD, PE, VECTORS, Product, AccT, OUT_BITS, Activation>(in, out, weights,
+                                                                             thresholds);
+#endif
 }
 
 template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT, int N,

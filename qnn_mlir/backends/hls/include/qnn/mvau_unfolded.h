@@ -183,6 +183,8 @@ template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typen
                           Activation::out_bits <= 64 &&
                           UnfoldedProduct<Product, MW, MH, SIMD, PE, IntWidth<AccT>::value>::ok)>
 struct UnfoldedMvau {
+  static const bool covered = false;
+
   template <int IN_W, int OUT_W, typename LimbT, int LIMBS>
   static bool run(hls::stream<ap_uint<IN_W> > &, hls::stream<ap_uint<OUT_W> > &,
                   const LimbT (*)[LIMBS], const typename Activation::row_t *) {
@@ -193,6 +195,7 @@ struct UnfoldedMvau {
 template <int MW, int MH, int SIMD, int PE, int VECTORS, typename Product, typename AccT,
           typename Activation>
 struct UnfoldedMvau<MW, MH, SIMD, PE, VECTORS, Product, AccT, Activation, true> {
+  static const bool covered = true;
   static const int ACC_BITS = IntWidth<AccT>::value;
   typedef UnfoldedProduct<Product, MW, MH, SIMD, PE, ACC_BITS> product_t;
 
