@@ -143,8 +143,7 @@ def resolve_target(options: CompileOptions) -> tuple[Board, Budget]:
     from qnn_mlir.cost.boards import get_board, parse_budget
 
     try:
-        return get_board(options.board), parse_budget(options.budget or "lut=0.7,bram=0.8,"
-                                                                         "dsp=0.8")
+        return get_board(options.board), parse_budget(options.budget or "")
     except ValueError as error:
         raise QnnError(f"qnn-compile: error: {error}") from error
 

@@ -130,7 +130,8 @@ BUDGET_KEYS = {"lut": "lut", "bram": "bram", "dsp": "dsp"}
 
 def parse_budget(text: str) -> Budget:
     """`0.6` (every resource) or `lut=0.7,bram=0.8,dsp=0.8` (fractions, or percentages with
-    `%`); ValueError saying what is wrong."""
+    `%`; resources not named keep the default); empty: the default budget. ValueError
+    saying what is wrong."""
     def fraction(value: str) -> float:
         number = value.strip()
         scale = 100.0 if number.endswith("%") else 1.0
@@ -143,6 +144,8 @@ def parse_budget(text: str) -> Budget:
                              "percentage in (0%, 100%]")
         return result
 
+    if not text.strip():
+        return Budget()
     if "=" not in text:
         share = fraction(text)
         return Budget(share, share, share)

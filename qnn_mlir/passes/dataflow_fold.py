@@ -203,8 +203,7 @@ class DataflowFold(ModulePass):
     def _target(self, module: ModuleOp) -> tuple[Board, Budget]:
         try:
             board = module_target(module)
-            budget = parse_budget(str(self.budget) if self.budget != "" else "lut=0.7,bram=0.8,"
-                                                                               "dsp=0.8")
+            budget = parse_budget(str(self.budget))
         except ValueError as error:
             raise _fail(str(error)) from error
         if self.clock_mhz:
