@@ -179,12 +179,13 @@ def test_twin_layers_share_a_template_instance():
     assert len(templates) == 2 and templates[0] == templates[1]
 
 
-# Every word helper with a C-simulation fast path, on random words of several
+# Every word helper with a C-simulation fast path (and the DWC's), on random words of several
 # widths (elements that cross 64-bit limbs, are wider than a limb, or fill it):
 # the program prints every result; built fast and portable, it must print the same.
 HELPERS_PROGRAM = r"""
 #define AP_INT_MAX_W 2048
 #include <cstdio>
+#include "qnn/dwc.h"
 #include "qnn/mvau.h"
 
 static unsigned long long state = 0x9E3779B97F4A7C15ULL;
@@ -243,6 +244,16 @@ template <int W> void check_bytes() {
   std::printf("\n");
 }
 
+template <int IN_FOLD, int OUT_FOLD, int ELEM_BITS, int ELEMENTS, int IN_W, int OUT_W>
+void check_dwc() {  // stream words are wider than the fold: the padding is random in, 0 out
+  hls::stream<ap_uint<IN_W> > in;
+  hls::stream<ap_uint<OUT_W> > out;
+  for (int i = 0; i < 2 * ELEMENTS / IN_FOLD; i++) in.write(random_word<IN_W>());
+  qnn::dwc<IN_FOLD, OUT_FOLD, ELEM_BITS, ELEMENTS>(in, out);
+  qnn::dwc<IN_FOLD, OUT_FOLD, ELEM_BITS, ELEMENTS>(in, out);
+  while (!out.empty()) print(out.read());
+}
+
 int main() {
 #ifdef QNN_FAST_CSIM
   std::printf("fast\n");
@@ -260,6 +271,9 @@ int main() {
   check_rom_word<784, unsigned long long, 13>(); check_rom_word<2048, unsigned long long, 32>();
   check_bytes<1>(); check_bytes<8>(); check_bytes<49>(); check_bytes<64>(); check_bytes<72>();
   check_bytes<1568>();
+  check_dwc<3, 9, 7, 27, 24, 64>(); check_dwc<10, 30, 7, 60, 72, 216>();  // widen
+  check_dwc<30, 10, 7, 60, 216, 72>(); check_dwc<16, 8, 8, 64, 128, 64>();  // narrow
+  check_dwc<4, 4, 5, 12, 24, 20>();
   return 0;
 }
 """

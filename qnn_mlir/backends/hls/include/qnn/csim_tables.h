@@ -21,23 +21,38 @@
 #include <memory>
 #include <mutex>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace qnn {
 namespace csim {
 
 // The decoded form of a ROM, built by `Decoded(rom)` on the first call. The
-// key is the ROM's address: layers with the same template arguments share one
-// instantiation of this function but may read different ROMs. The lock keeps
-// the simulation re-entrant (ctypes callers may run batches on several threads).
+// key is the ROM's address and the decoded type: layers with the same template
+// arguments share one instantiation of this function but may read different
+// ROMs. One untyped cache serves every type (g++ would compile a std::map per
+// type), and its lock keeps the simulation re-entrant (ctypes callers may run
+// batches on several threads).
+inline const void *decoded_entry(const void *rom, const void *type,
+                                 std::shared_ptr<const void> (*decode)(const void *)) {
+  static std::mutex lock;
+  static std::map<std::pair<const void *, const void *>, std::shared_ptr<const void> > cache;
+  std::lock_guard<std::mutex> guard(lock);
+  std::shared_ptr<const void> &entry = cache[std::make_pair(rom, type)];
+  if (!entry) entry = decode(rom);
+  return entry.get();
+}
+
+template <typename Decoded, typename LimbT, int LIMBS>
+std::shared_ptr<const void> decode(const void *rom) {
+  return std::shared_ptr<const void>(new Decoded(static_cast<const LimbT(*)[LIMBS]>(rom)));
+}
+
 template <typename Decoded, typename LimbT, int LIMBS>
 const Decoded &decoded(const LimbT (*rom)[LIMBS]) {
-  static std::mutex lock;
-  static std::map<const void *, std::unique_ptr<const Decoded> > cache;
-  std::lock_guard<std::mutex> guard(lock);
-  std::unique_ptr<const Decoded> &entry = cache[rom];
-  if (!entry) entry.reset(new Decoded(rom));
-  return *entry;
+  static const char type = 0;  // its address stands for Decoded
+  return *static_cast<const Decoded *>(
+      decoded_entry(rom, &type, &decode<Decoded, LimbT, LIMBS>));
 }
 
 inline unsigned long long low_mask(int bits) { return bits >= 64 ? ~0ULL : (1ULL << bits) - 1; }
@@ -145,19 +160,24 @@ struct ThresholdTable {
   }
 };
 
-// Whether thresholds of the activation compare exactly with native ValueT values.
+// Whether the activation has a native form for ValueT values: thresholds that
+// compare exactly with native values, or a pass-through of an integer.
 template <typename Activation, typename ValueT>
-struct HasNativeThresholds {
+struct HasNativeForm {
   static const bool value = false;
 };
 template <int PE, int N, typename ThrT, int OUT_BITS, int OUT_BIAS, typename LimbT, int LIMBS,
           typename ValueT>
-struct HasNativeThresholds<Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, LimbT, LIMBS>, ValueT> {
+struct HasNativeForm<Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, LimbT, LIMBS>, ValueT> {
   typedef NativeValue<ThrT> threshold;
   typedef NativeValue<ValueT> value_t;
   static const bool value =
       ThrT::bits <= 64 && threshold::is_exact && value_t::is_exact &&
       std::is_same<typename threshold::exact_t, typename value_t::exact_t>::value;
+};
+template <int OUT_BITS, typename ValueT>
+struct HasNativeForm<PassThrough<OUT_BITS>, ValueT> {
+  static const bool value = NativeValue<ValueT>::wraps;
 };
 
 // The activation of channel c of a layer with CHANNELS channels, one channel
@@ -166,7 +186,7 @@ struct HasNativeThresholds<Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, LimbT, LI
 // general: the activation's own load() and apply(), the tile's threshold word
 // loaded once per tile, as the folded loop does.
 template <typename Activation, int CHANNELS, typename ValueT,
-          bool NATIVE = HasNativeThresholds<Activation, ValueT>::value>
+          bool NATIVE = HasNativeForm<Activation, ValueT>::value>
 class UnfoldedActivation {
  public:
   explicit UnfoldedActivation(const typename Activation::row_t *rom) : rom_(rom), tile_(-1) {}
@@ -204,6 +224,18 @@ class UnfoldedActivation<Thresholds<PE, N, ThrT, OUT_BITS, OUT_BIAS, LimbT, LIMB
 
  private:
   const table_t &table_;
+};
+
+// The accumulator itself: ap_uint<OUT_BITS>(value) is the low OUT_BITS bits of
+// the value's two's complement, sign-extended first if OUT_BITS is wider.
+template <int OUT_BITS, int CHANNELS, typename ValueT>
+class UnfoldedActivation<PassThrough<OUT_BITS>, CHANNELS, ValueT, true> {
+ public:
+  explicit UnfoldedActivation(const typename PassThrough<OUT_BITS>::row_t *) {}
+
+  unsigned long long apply(int, unsigned long long raw) const {
+    return NativeValue<ValueT>::wrapped(raw) & low_mask(OUT_BITS);
+  }
 };
 
 }  // namespace csim

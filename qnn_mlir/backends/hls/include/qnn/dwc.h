@@ -10,6 +10,8 @@
 //   narrowing (IN_FOLD = k * OUT_FOLD): one input word makes k output words.
 // One iteration per word of the narrower stream (the one with more words) at
 // II = 1, so a frame takes max(ELEMENTS / IN_FOLD, ELEMENTS / OUT_FOLD) cycles.
+// C simulation (QNN_FAST_CSIM, qnn/types.h) copies the bits limb by limb, with
+// no ap_uint temporaries of the element or fold widths.
 #ifndef QNN_DWC_H
 #define QNN_DWC_H
 
@@ -28,6 +30,13 @@ struct DwcLoop<true, IN_FOLD, OUT_FOLD, ELEM_BITS, ELEMENTS> {
   static void run(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out) {
     static const int K = OUT_FOLD / IN_FOLD;
     static const int PART = IN_FOLD * ELEM_BITS;
+#ifdef QNN_FAST_CSIM
+    for (int i = 0; i < ELEMENTS / OUT_FOLD; i++) {
+      csim::WordPacker<OUT_W> word;
+      for (int part = 0; part < K; part++) word.put_bits(in.read(), 0, PART);
+      out.write(word.word());
+    }
+#else
     ap_uint<OUT_FOLD * ELEM_BITS> word = 0;
     int part = 0;
     for (int i = 0; i < ELEMENTS / IN_FOLD; i++) {
@@ -38,6 +47,7 @@ struct DwcLoop<true, IN_FOLD, OUT_FOLD, ELEM_BITS, ELEMENTS> {
         part = 0;
       }
     }
+#endif
   }
 };
 
@@ -47,6 +57,16 @@ struct DwcLoop<false, IN_FOLD, OUT_FOLD, ELEM_BITS, ELEMENTS> {
   static void run(hls::stream<ap_uint<IN_W> > &in, hls::stream<ap_uint<OUT_W> > &out) {
     static const int K = IN_FOLD / OUT_FOLD;
     static const int PART = OUT_FOLD * ELEM_BITS;
+#ifdef QNN_FAST_CSIM
+    for (int i = 0; i < ELEMENTS / IN_FOLD; i++) {
+      const ap_uint<IN_W> word = in.read();
+      for (int part = 0; part < K; part++) {
+        csim::WordPacker<OUT_W> piece;
+        piece.put_bits(word, part * PART, PART);
+        out.write(piece.word());
+      }
+    }
+#else
     ap_uint<IN_FOLD * ELEM_BITS> word = 0;
     int part = 0;
     for (int i = 0; i < ELEMENTS / OUT_FOLD; i++) {
@@ -55,6 +75,7 @@ struct DwcLoop<false, IN_FOLD, OUT_FOLD, ELEM_BITS, ELEMENTS> {
       out.write(ap_uint<OUT_W>(element<PART>(word, part)));
       if (++part == K) part = 0;
     }
+#endif
   }
 };
 

@@ -22,10 +22,13 @@
 // native 64-bit word, and layers sum in a native integer (Accumulator below):
 // the same bits, about 30 times faster on TFC. The MVAU and the thresholding
 // layer go further and skip their folded schedule (qnn/mvau_unfolded.h,
-// qnn/csim_tables.h). -DQNN_PORTABLE_CSIM turns the fast path off and
-// simulates exactly the code synthesis sees; run_hls.tcl sets it for Vitis HLS,
-// whose C model may differ, and tests/test_hls_backend.py checks that both
-// paths give identical bits.
+// qnn/csim_tables.h), and the DWC copies limbs. The fast path is also what
+// keeps g++ quick: every ap_uint width a design uses instantiates the ap_types
+// operators anew, so the fast code is an #else branch of the portable code,
+// never both, and touches only the limbs of its words. -DQNN_PORTABLE_CSIM
+// turns the fast path off and simulates exactly the code synthesis sees;
+// run_hls.tcl sets it for Vitis HLS, whose C model may differ, and
+// tests/test_hls_backend.py checks that both paths give identical bits.
 #ifndef QNN_TYPES_H
 #define QNN_TYPES_H
 
@@ -177,6 +180,14 @@ class WordPacker {
  public:
   WordPacker() : limbs_(), packer_(limbs_) {}  // limbs_ zeroed before packer_ points to it
   void put(unsigned long long bits, int count) { packer_.put(bits, count); }
+  // Bits [low, low + count) of another word, any count, 64 at a time.
+  template <int FROM_W>
+  void put_bits(const ap_uint<FROM_W> &from, int low, int count) {
+    for (int done = 0; done < count; done += 64) {
+      const int take = count - done < 64 ? count - done : 64;
+      packer_.put(bits_at(from, low + done, take), take);
+    }
+  }
   ap_uint<W> word() {
     packer_.flush();
     ap_uint<W> word;
@@ -236,8 +247,9 @@ ap_uint<B> element(const ap_uint<W> &word, int index) {
     csim::set_limb(wide, k, csim::bits_at(word, index * B + 64 * k, count));
   }
   return wide;
-#endif
+#else
   return word.range(index * B + B - 1, index * B);
+#endif
 }
 
 // Store a B-bit element at position `index` of a word.
@@ -255,9 +267,9 @@ void set_element(ap_uint<W> &word, int index, const ap_uint<B> &raw) {
   if (B % 64) {  // the last, partial limb of the element
     csim::set_bits<(B % 64 ? B % 64 : 64)>(word, index * B + B / 64 * 64, csim::limb(raw, B / 64));
   }
-  return;
-#endif
+#else
   word.range(index * B + B - 1, index * B) = raw;
+#endif
 }
 
 // A W-bit word from its bytes in host memory (little-endian, padded to whole
@@ -273,11 +285,11 @@ ap_uint<W> word_from_bytes(const unsigned char *bytes) {
     for (int b = 7; b >= 0; b--) limb = (limb << 8) | (8 * k + b < BYTES ? bytes[8 * k + b] : 0);
     csim::set_limb(word, k, limb);
   }
-  return word;
-#endif
+#else
   for (int b = 0; b < BYTES; b++) {
     word.range(8 * b + 8 <= W ? 8 * b + 7 : W - 1, 8 * b) = bytes[b];
   }
+#endif
   return word;
 }
 
@@ -287,10 +299,10 @@ void word_to_bytes(const ap_uint<W> &word, unsigned char *bytes) {
   for (int b = 0; b < BYTES; b++) {
 #ifdef QNN_FAST_CSIM
     bytes[b] = static_cast<unsigned char>(csim::limb(word, b / 8) >> (8 * (b % 8)));
-    continue;
-#endif
+#else
     bytes[b] = static_cast<unsigned char>(
         word.range(8 * b + 8 <= W ? 8 * b + 7 : W - 1, 8 * b).to_uint());
+#endif
   }
 }
 
@@ -313,19 +325,20 @@ ap_uint<W> rom_word(const LimbT (&row)[LIMBS]) {
   static const int LB = LimbBits<LimbT>::value;
   static_assert(LIMBS * LB >= W, "ROM rows are narrower than the word the layer reads");
   static_assert((LIMBS - 1) * LB < W, "ROM rows have more limbs than the word needs");
-  ap_uint<W> word;
 #ifdef QNN_FAST_CSIM
-  if (LB == 64 || LIMBS == 1) {  // limb k of the row is limb k of the word
-    for (int k = 0; k < LIMBS; k++) csim::set_limb(word, k, row[k]);
-    return word;
-  }
-#endif
+  // LB divides 64, so the row's LIMBS * LB bits fit the word's 64-bit limbs.
+  csim::WordPacker<W> word;
+  for (int k = 0; k < LIMBS; k++) word.put(static_cast<unsigned long long>(row[k]), LB);
+  return word.word();
+#else
+  ap_uint<W> word;
   for (int k = 0; k < LIMBS; k++) {
 #pragma HLS UNROLL
     const int low = k * LB;
     word.range(low + LB <= W ? low + LB - 1 : W - 1, low) = row[k];  // the limb's low bits
   }
   return word;
+#endif
 }
 
 }  // namespace qnn
