@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml constraints.txt tools/setup_system.sh
 	$(PY) -m pip install --quiet --upgrade "pip>=23"
 	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[models,board,csim,dev]"
+	# An editable install leaves the package as source: byte-compile it once, or with
+	# PYTHONDONTWRITEBYTECODE set every command compiles it again when it starts.
+	$(PY) -m compileall -q qnn_mlir
 	touch $(STAMP)
 
 demo: $(STAMP)
