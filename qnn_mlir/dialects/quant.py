@@ -32,22 +32,18 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
-    ParsePropInAttrDict,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
     opt_prop_def,
     prop_def,
     result_def,
-    traits_def,
 )
-from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qnn_mlir.dialects.checks import (
     array_prop,
     check_broadcastable,
-    check_element_types,
     check_finite,
     check_result_shape,
     check_same_element_type,
@@ -58,9 +54,12 @@ from qnn_mlir.dialects.checks import (
     tensor_type,
 )
 from qnn_mlir.dialects.datatypes import FINN_DATATYPE, BipolarType, is_quant_element_type
+from qnn_mlir.dialects.quant_base import QuantOp
+from qnn_mlir.dialects.quant_windows import PadOp, SlidingWindowOp
 from qnn_mlir.dialects.shapes import broadcast_shapes, conv_output_size
 
-__all__ = ["BipolarType", "is_float_tensor", "is_quant_element_type", "shape_of", "tensor_type"]
+__all__ = ["BipolarType", "PadOp", "QuantOp", "SlidingWindowOp", "is_float_tensor",
+           "is_quant_element_type", "shape_of", "tensor_type"]
 
 ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
 """QONNX rounding modes; ROUND is half to even."""
@@ -76,22 +75,6 @@ def check_rounding_mode(op: IRDLOperation) -> None:
         raise VerifyException(
             f"'{op.name}' rounding_mode '{mode}' is not one of {', '.join(ROUNDING_MODES)}"
         )
-
-
-class QuantOp(IRDLOperation):
-    """Common to all quant ops: pure, generic assembly format (properties in the
-    attribute dictionary), verification of element types, then `verify_shapes`."""
-
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "operands attr-dict `:` functional-type(operands, results)"
-
-    def verify_(self) -> None:
-        check_element_types(self)
-        self.verify_shapes()
-
-    def verify_shapes(self) -> None:
-        """Check the op's shape rule; overridden per op."""
 
 
 # ---------------------------------------------------------------------------
@@ -591,6 +574,8 @@ Quant = Dialect(
         ConvOp,
         BatchNormOp,
         MaxPoolOp,
+        PadOp,
+        SlidingWindowOp,
         ReshapeOp,
         TransposeOp,
         TopKOp,
@@ -599,6 +584,6 @@ Quant = Dialect(
 )
 
 
-LAYOUT_OPS = (ReshapeOp, TransposeOp, MaxPoolOp)
+LAYOUT_OPS = (ReshapeOp, TransposeOp, MaxPoolOp, SlidingWindowOp)
 """Ops that move or select values without computing: they keep the element type, and a
 positive scale commutes with them."""

@@ -234,6 +234,27 @@ class QuantFunctions(InterpreterFunctions):
         return (maxpool2d(args[0], _props(op, "kernel_shape"), _props(op, "strides"),
                           _props(op, "pads")),)
 
+    @impl(quant.PadOp)
+    def run_pad(self, interpreter: Interpreter, op: quant.PadOp, args: tuple[Any, ...]):
+        (x,) = args
+        top, left, bottom, right = _props(op, "pads")
+        return (np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)),
+                       constant_values=np.asarray(op.pad_value).astype(x.dtype)),)
+
+    @impl(quant.SlidingWindowOp)
+    def run_sliding_window(self, interpreter: Interpreter, op: quant.SlidingWindowOp,
+                           args: tuple[Any, ...]):
+        (x,) = args
+        (kernel_h, kernel_w), (stride_h, stride_w) = _props(op, "kernel"), _props(op, "strides")
+        # [N, H - KH + 1, W - KW + 1, C, KH, KW], then every stride-th window
+        windows = np.lib.stride_tricks.sliding_window_view(x, (kernel_h, kernel_w), axis=(1, 2))
+        windows = windows[:, ::stride_h, ::stride_w]
+        n, out_h, out_w, channels = windows.shape[:4]
+        # element (kh * KW + kw) * C + c of each window vector
+        vectors = windows.transpose(0, 1, 2, 4, 5, 3)
+        return (np.ascontiguousarray(vectors).reshape(n, out_h, out_w,
+                                                      kernel_h * kernel_w * channels),)
+
     @impl(quant.ReshapeOp)
     def run_reshape(self, interpreter: Interpreter, op: quant.ReshapeOp, args: tuple[Any, ...]):
         (x,) = args

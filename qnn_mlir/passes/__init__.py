@@ -24,6 +24,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "quant-to-integer": ("qnn_mlir.passes.quant_to_integer", "QuantToIntegerPass"),
     "streamline": ("qnn_mlir.passes.streamline", "Streamline"),
     "binarize-xnor": ("qnn_mlir.passes.binarize_xnor", "BinarizeXnor"),
+    "lower-conv": ("qnn_mlir.passes.lower_conv", "LowerConv"),
     "streamline-pipeline": ("qnn_mlir.passes.pipelines", "StreamlinePipeline"),
 }
 

@@ -248,6 +248,8 @@ class QuantToInteger:
         matmul.results[0].name_hint = name
         if new_ops[-1] is not matmul:
             new_ops[-1].results[0].name_hint = f"{name}_scaled"
+        else:  # an integer accumulator: layout ops after it (a lowered conv's transpose back)
+            retype_layout_users(matmul.results[0])
 
     def _integer_input(self, value: SSAValue) -> tuple[SSAValue | None, float | None]:
         """The integer tensor behind a matmul input: itself, or x in x * scalar, also

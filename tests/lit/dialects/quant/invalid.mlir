@@ -620,3 +620,69 @@ func.func @memref_operand(%x: memref<1x3xf32>) -> tensor<1x3xf32> {
 // CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: {{.*}}memref<1x3xf32>{{.*}}
   func.return %0 : tensor<1x3xf32>
 }
+
+// -----
+
+func.func @pad_rank(%x: tensor<4x4x3xf32>) -> tensor<6x4x3xf32> {
+  %0 = quant.pad %x {pads = array<i64: 1, 0, 1, 0>} : (tensor<4x4x3xf32>) -> tensor<6x4x3xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' expects a 4-D NHWC tensor, got [4, 4, 3]{{$}}
+  func.return %0 : tensor<6x4x3xf32>
+}
+
+// -----
+
+func.func @pad_negative(%x: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
+  %0 = quant.pad %x {pads = array<i64: 1, 0, -1, 0>} : (tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' needs 4 pads >= 0 ([top, left, bottom, right]), got [1, 0, -1, 0]{{$}}
+  func.return %0 : tensor<1x4x4x3xf32>
+}
+
+// -----
+
+// In {-1, +1} there is no 0 to pad with.
+func.func @pad_bipolar_with_zero(%x: tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3x!quant.bipolar> {
+  %0 = quant.pad %x {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3x!quant.bipolar>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' cannot pad a !quant.bipolar tensor with 0: it holds only -1 and +1; pad an integer encoding of the values instead{{$}}
+  func.return %0 : tensor<1x6x6x3x!quant.bipolar>
+}
+
+// -----
+
+func.func @pad_value_out_of_range(%x: tensor<1x4x4x3xui2>) -> tensor<1x6x6x3xui2> {
+  %0 = quant.pad %x {pads = array<i64: 1, 1, 1, 1>, value = 4.0 : f64} : (tensor<1x4x4x3xui2>) -> tensor<1x6x6x3xui2>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' pad value 4 is not a value of ui2 ([0, 3]){{$}}
+  func.return %0 : tensor<1x6x6x3xui2>
+}
+
+// -----
+
+func.func @pad_shape(%x: tensor<1x4x4x3xf32>) -> tensor<1x6x4x3xf32> {
+  %0 = quant.pad %x {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x3xf32>) -> tensor<1x6x4x3xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' result shape [1, 6, 4, 3] does not match the expected shape [1, 6, 6, 3]{{$}}
+  func.return %0 : tensor<1x6x4x3xf32>
+}
+
+// -----
+
+func.func @sliding_window_strides(%x: tensor<1x4x4x3xf32>) -> tensor<1x2x2x27xf32> {
+  %0 = quant.sliding_window %x {kernel = array<i64: 3, 3>, strides = array<i64: 0, 1>} : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x27xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.sliding_window' needs 2 kernel sizes and 2 strides, all >= 1, got [3, 3] and [0, 1]{{$}}
+  func.return %0 : tensor<1x2x2x27xf32>
+}
+
+// -----
+
+func.func @sliding_window_too_big(%x: tensor<1x4x4x3xf32>) -> tensor<1x0x0x75xf32> {
+  %0 = quant.sliding_window %x {kernel = array<i64: 5, 5>, strides = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>) -> tensor<1x0x0x75xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.sliding_window' window is larger than the padded input (the output would be 0x0); use a smaller kernel or more padding{{$}}
+  func.return %0 : tensor<1x0x0x75xf32>
+}
+
+// -----
+
+// The window vector holds KH*KW*C = 27 elements, not 9.
+func.func @sliding_window_vector(%x: tensor<1x4x4x3xf32>) -> tensor<1x2x2x9xf32> {
+  %0 = quant.sliding_window %x {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>} : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x9xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.sliding_window' result shape [1, 2, 2, 9] does not match the expected shape [1, 2, 2, 27]{{$}}
+  func.return %0 : tensor<1x2x2x9xf32>
+}

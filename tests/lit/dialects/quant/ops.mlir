@@ -257,6 +257,20 @@ func.func @maxpool_padded(%x: tensor<1x2x7x7x!quant.bipolar>) -> tensor<1x2x4x4x
   func.return %0 : tensor<1x2x4x4x!quant.bipolar>
 }
 
+// CHECK-LABEL: func.func @pad
+// CHECK-NEXT: quant.pad %{{.*}} {pads = array<i64: 1, 0, 2, 1>, value = -1.000000e+00 : f64} : (tensor<1x4x4x3xsi4>) -> tensor<1x7x5x3xsi4>
+func.func @pad(%x: tensor<1x4x4x3xsi4>) -> tensor<1x7x5x3xsi4> {
+  %0 = quant.pad %x {pads = array<i64: 1, 0, 2, 1>, value = -1.0 : f64} : (tensor<1x4x4x3xsi4>) -> tensor<1x7x5x3xsi4>
+  func.return %0 : tensor<1x7x5x3xsi4>
+}
+
+// CHECK-LABEL: func.func @sliding_window
+// CHECK-NEXT: quant.sliding_window %{{.*}} {kernel = array<i64: 3, 2>, strides = array<i64: 2, 1>} : (tensor<1x7x5x3x!quant.bipolar>) -> tensor<1x3x4x18x!quant.bipolar>
+func.func @sliding_window(%x: tensor<1x7x5x3x!quant.bipolar>) -> tensor<1x3x4x18x!quant.bipolar> {
+  %0 = quant.sliding_window %x {kernel = array<i64: 3, 2>, strides = array<i64: 2, 1>} : (tensor<1x7x5x3x!quant.bipolar>) -> tensor<1x3x4x18x!quant.bipolar>
+  func.return %0 : tensor<1x3x4x18x!quant.bipolar>
+}
+
 // CHECK-LABEL: func.func @reshape
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<1x1x28x28x!quant.bipolar>)
 // CHECK-NEXT: %[[R:.*]] = quant.reshape %[[X]] : (tensor<1x1x28x28x!quant.bipolar>) -> tensor<1x784x!quant.bipolar>
