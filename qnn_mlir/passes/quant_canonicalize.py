@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, i64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -33,6 +33,25 @@ class RemoveIdentityLayoutOps(RewritePattern):
                 or list(op.perm.get_values()) == sorted(op.perm.get_values())
             ):
                 rewriter.replace(op, [], [op.input])
+
+
+class ComposeTransposes(RewritePattern):
+    """transpose(transpose(x, p), q) is one transpose of x by p[q[i]]; composed to the
+    identity (a lowered convolution's way back to NCHW, then into NHWC again), it goes."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.TransposeOp, rewriter: PatternRewriter) -> None:
+        inner = op.input.owner
+        if not isinstance(inner, quant.TransposeOp):
+            return
+        first, second = inner.perm.get_values(), op.perm.get_values()
+        composed = [first[axis] for axis in second]
+        if composed == sorted(composed):
+            rewriter.replace(op, [], [inner.input])
+            return
+        rewriter.replace(op, quant.TransposeOp.build(
+            operands=[inner.input], result_types=[op.output.type],
+            properties={"perm": DenseArrayBase.from_list(i64, composed)}))
 
 
 class RemoveNeutralArithmetic(RewritePattern):
@@ -109,7 +128,8 @@ class EraseDeadPureOps(RewritePattern):
 class QuantCanonicalize(ModulePass):
     """Remove quant ops that do nothing and fold constant layout ops.
 
-    Identity reshapes and transposes go, x+0, x-0, x*1 and x/1 go (when
+    Identity reshapes and transposes go, a transpose of a transpose becomes one
+    (none if they cancel), x+0, x-0, x*1 and x/1 go (when
     broadcasting leaves x's type unchanged), transposes of constants become
     constants, quant ops of constants that only elementwise ops read (a
     quantized bias) become constants, and unused pure ops are erased. Semantics are unchanged, bit
@@ -123,6 +143,7 @@ class QuantCanonicalize(ModulePass):
             GreedyRewritePatternApplier(
                 [
                     RemoveIdentityLayoutOps(),
+                    ComposeTransposes(),
                     RemoveNeutralArithmetic(),
                     FoldConstantLayoutOps(),
                     FoldConstantOperands(),

@@ -24,6 +24,40 @@ func.func @identity_transpose(%x: tensor<1x3x2xsi4>) -> tensor<1x3x2xsi4> {
   func.return %0 : tensor<1x3x2xsi4>
 }
 
+// Back to NCHW, then into NHWC again (two lowered convolutions in a row): nothing.
+// CHECK-LABEL: func.func @transposes_cancel
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x4x4x3xf32>)
+// CHECK-NEXT: func.return %[[X]] : tensor<1x4x4x3xf32>
+func.func @transposes_cancel(%x: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
+  %nchw = quant.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
+  %nhwc = quant.transpose %nchw {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x4x4xf32>) -> tensor<1x4x4x3xf32>
+  func.return %nhwc : tensor<1x4x4x3xf32>
+}
+
+// Two transposes that do not cancel are one: result[i] = x[p[q[i]]].
+// CHECK-LABEL: func.func @transposes_compose
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x2x3x4xf32>)
+// CHECK-NEXT: %[[T:.*]] = quant.transpose %[[X]] {perm = array<i64: 0, 3, 2, 1>} : (tensor<1x2x3x4xf32>) -> tensor<1x4x3x2xf32>
+// CHECK-NEXT: func.return %[[T]] : tensor<1x4x3x2xf32>
+func.func @transposes_compose(%x: tensor<1x2x3x4xf32>) -> tensor<1x4x3x2xf32> {
+  %a = quant.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x2x3x4xf32>) -> tensor<1x3x4x2xf32>
+  %b = quant.transpose %a {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x3x4x2xf32>) -> tensor<1x4x3x2xf32>
+  func.return %b : tensor<1x4x3x2xf32>
+}
+
+// The inner transpose stays when something else reads it.
+// CHECK-LABEL: func.func @transpose_shared
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x4x4x3xf32>)
+// CHECK-NEXT: %[[A:.*]] = quant.transpose %[[X]] {perm = array<i64: 0, 3, 1, 2>}
+// CHECK-NEXT: %[[R:.*]] = quant.relu %[[A]]
+// CHECK-NEXT: func.return %[[X]], %[[R]]
+func.func @transpose_shared(%x: tensor<1x4x4x3xf32>) -> (tensor<1x4x4x3xf32>, tensor<1x3x4x4xf32>) {
+  %nchw = quant.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
+  %nhwc = quant.transpose %nchw {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x4x4xf32>) -> tensor<1x4x4x3xf32>
+  %r = quant.relu %nchw : (tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  func.return %nhwc, %r : tensor<1x4x4x3xf32>, tensor<1x3x4x4xf32>
+}
+
 // A reshape that changes the shape stays.
 // CHECK-LABEL: func.func @reshape_kept
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<1x1x2x2xf32>)
