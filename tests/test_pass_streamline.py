@@ -33,4 +33,4 @@ def test_bnn_pynq_bit_identical(config, tmp_path, rng):
 
 
 def test_lit_cases(rng):
-    assert check_lit_file(LIT, ["streamline"], rng) == 6
+    assert check_lit_file(LIT, ["streamline"], rng) == 9

@@ -21,6 +21,12 @@ and the multithreshold with one multithreshold on the chain's source:
   (a bipolar column flipped), as FINN folds negative factors into the weights;
   without weights to negate, the source itself is negated (exact) first.
 
+A lowered convolution (lower-conv) gives a channels-last accumulator (1, H, W, C)
+that the chain reads through the transpose back to NCHW. When every op of the
+chain treats all pixels alike (per-channel or scalar constants, no reshape), the
+thresholds are searched per channel on a single pixel, the new multithreshold is
+channels-last (data_layout NHWC) on the accumulator, and the transpose follows it.
+
 The chain is evaluated with the interpreter's own op implementations, so the
 result is bit-identical: count(acc) >= k exactly when acc >= T_k.
 """
@@ -31,7 +37,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType, f32
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntegerType,
+    ModuleOp,
+    Signedness,
+    StringAttr,
+    TensorType,
+    f32,
+    i64,
+)
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -41,6 +56,9 @@ from qnn_mlir.dialects.datatypes import integer_type_for, value_range
 from qnn_mlir.interpreter.constant_eval import constant_value, is_constant, run_op
 from qnn_mlir.ir_constants import constant_array, make_constant
 from qnn_mlir.passes.threshold_search import float_thresholds, search_thresholds
+
+TO_NCHW = (0, 3, 1, 2)
+"""The transpose back to NCHW that lower-conv puts after a convolution's accumulator."""
 
 THRESHOLD_TYPE = IntegerType(32, Signedness.SIGNED)
 """Element type of integer thresholds (accumulators stay far below 2^31)."""
@@ -55,6 +73,9 @@ def link_input(op: Operation) -> SSAValue | None:
     function of it; None if the op cannot join a chain."""
     if isinstance(op, quant.ReshapeOp):
         return op.input  # moves elements without changing them or their order
+    if isinstance(op, quant.TransposeOp):
+        # moves elements; one that keeps the batch axis runs on a batch of candidates
+        return op.input if op.perm.get_values()[0] == 0 else None
     if not isinstance(op, FOLDABLE):
         return None
     computed = [v for v in op.operands if not is_constant(v)]
@@ -72,10 +93,25 @@ def link_input(op: Operation) -> SSAValue | None:
 
 @dataclass
 class Chain:
-    """A multithreshold and the foldable ops in front of it, source side first."""
+    """A multithreshold and the foldable ops in front of it, source side first.
+
+    `frame` is the shape of one frame of the source as the chain is evaluated: the
+    source's own, or (1, 1, C) for a channels-last convolution accumulator whose
+    chain is the same at every pixel (see channels_last_source).
+    """
 
     source: SSAValue
     ops: list[Operation]
+    frame: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.frame:
+            self.frame = tuple(quant.shape_of(self.source)[1:])
+
+    @property
+    def channels_last(self) -> bool:
+        """A 4-D NHWC source, the chain evaluated on one pixel."""
+        return len(quant.shape_of(self.source)) == 4
 
     @property
     def threshold(self) -> quant.MultiThresholdOp:
@@ -85,8 +121,9 @@ class Chain:
 
     @property
     def elements(self) -> int:
-        """Elements of one frame of the source: each gets its own row of thresholds."""
-        return int(np.prod(quant.shape_of(self.source)[1:]))
+        """Elements of one (evaluated) frame of the source: each gets its own row of
+        thresholds."""
+        return int(np.prod(self.frame))
 
 
 def _is_row(value: SSAValue) -> bool:
@@ -106,10 +143,52 @@ def trace_chain(threshold: quant.MultiThresholdOp) -> Chain:
         ops.append(values[-1].owner)
         values.append(operand)
     rows = [index for index, value in enumerate(values) if _is_row(value)]
+    if not rows:
+        keep = channels_last_source(values, ops)
+        if keep:
+            channels = quant.shape_of(values[keep])[-1]
+            return Chain(values[keep], list(reversed(ops[:keep + 1])), (1, 1, channels))
     keep = rows[-1] if rows else 0
     ops = ops[:keep + 1]
     ops.reverse()
     return Chain(values[keep], ops)
+
+
+def channels_last_source(values: list[SSAValue], ops: list[Operation]) -> int:
+    """The index of the furthest value up that is a lowered convolution's accumulator
+    (N=1, H, W, C), read through one transpose to NCHW by a chain that treats every
+    pixel alike (per-channel or scalar constants, no reshape), else 0. `ops[j]`
+    reads `values[j]`; ops[0] is the multithreshold."""
+    threshold = ops[0]
+    if threshold.data_layout.data != "NCHW":
+        return 0
+    for index in range(len(values) - 1, 0, -1):
+        shape = quant.shape_of(values[index])
+        links = ops[1:index + 1]
+        transposes = [i for i, op in enumerate(links) if isinstance(op, quant.TransposeOp)]
+        if (len(shape) != 4 or shape[0] != 1 or len(transposes) != 1
+                or tuple(links[transposes[0]].perm.get_values()) != TO_NCHW):
+            continue
+        # links[:t] read NCHW tensors (spatial axes 2, 3), links[t+1:] NHWC ones (1, 2)
+        if all(_same_at_every_pixel(op, (2, 3) if i < transposes[0] else (1, 2))
+               for i, op in enumerate(links) if i != transposes[0]):
+            return index
+    return 0
+
+
+def _same_at_every_pixel(op: Operation, spatial_axes: tuple[int, int]) -> bool:
+    """Whether `op` computes the same function at every pixel of a 4-D tensor."""
+    if isinstance(op, quant.ReshapeOp | quant.TransposeOp):
+        return False
+    if isinstance(op, quant.BatchNormOp):
+        return spatial_axes == (2, 3)  # its channel axis is 1
+    for operand in op.operands:
+        if operand is link_input(op):
+            continue
+        shape = (1,) * (4 - len(quant.shape_of(operand))) + tuple(quant.shape_of(operand))
+        if any(shape[axis] != 1 for axis in spatial_axes):
+            return False
+    return True
 
 
 def element_directions(chain: Chain) -> np.ndarray:
@@ -119,16 +198,20 @@ def element_directions(chain: Chain) -> np.ndarray:
     quotient by c has sign(c), BatchNorm sign(gamma), c - x is falling, ReLU and
     adds keep the direction. A flat element (a factor 0) counts as rising.
     """
-    signs = np.ones(quant.shape_of(chain.source), dtype=np.float64)
+    signs = np.ones((1, *chain.frame), dtype=np.float64)
     for op in chain.ops[:-1]:
         shape = quant.shape_of(op.results[0])
         if isinstance(op, quant.ReshapeOp):
             signs = signs.reshape(shape)
+        elif isinstance(op, quant.TransposeOp):
+            signs = signs.transpose(tuple(op.perm.get_values()))
         elif isinstance(op, quant.SubOp) and link_input(op) is op.rhs:
             signs = -signs
         elif isinstance(op, quant.MulOp | quant.DivOp):
             other = op.rhs if link_input(op) is op.lhs else op.lhs
-            signs = np.broadcast_to(signs * np.sign(constant_value(other)), shape)
+            signs = signs * np.sign(constant_value(other))
+            if not chain.channels_last:  # one pixel stands for all of them
+                signs = np.broadcast_to(signs, shape)
         elif isinstance(op, quant.BatchNormOp):
             gamma = constant_value(op.operands[1])
             broadcast = (1, -1) + (1,) * (len(shape) - 2)
@@ -145,7 +228,7 @@ def chain_counts(chain: Chain, candidates: np.ndarray) -> np.ndarray:
     threshold = chain.threshold
     integer = not quant.is_float_tensor(chain.source)
     current = np.ascontiguousarray(candidates, dtype=np.int64 if integer else np.float32)
-    current = current.reshape((len(candidates), *quant.shape_of(chain.source)[1:]))
+    current = current.reshape((len(candidates), *chain.frame))
     for op in chain.ops:
         computed = link_input(op) if op is not threshold else threshold.input
         args = [current if v is computed else constant_value(v) for v in op.operands]
@@ -167,7 +250,7 @@ def _weights_of(source: SSAValue) -> tuple[Operation, np.ndarray] | None:
 
 def accumulator_bounds(source: SSAValue) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel [low, high] of an integer source: exact for a matmul, else its type."""
-    channels = quant.shape_of(source)[1]
+    channels = quant.shape_of(source)[-1]  # (1, C) or (1, H, W, C)
     found = _weights_of(source)
     if found is not None and isinstance(found[0], quant.MatMulOp):
         low, high = value_range(quant.tensor_type(found[0].lhs).element_type)
@@ -192,15 +275,16 @@ class Streamliner:
 
     def fold(self, threshold: quant.MultiThresholdOp) -> None:
         chain = trace_chain(threshold)
-        if len(quant.shape_of(chain.source)) != 2 or len(chain.ops) == 1:
-            return  # nothing in front of it, or a convolution (folded once lower-conv exists)
+        if (len(quant.shape_of(chain.source)) != 2 and not chain.channels_last
+                or len(chain.ops) == 1):
+            return  # nothing in front of it, or a tensor whose channels are not known
         levels = quant.shape_of(threshold.thresholds)[1]
         directions = element_directions(chain)
         falling = directions < 0
         source = chain.source
         if quant.is_float_tensor(source):
             if falling.any():
-                source = self._negate_source(source, falling, threshold)
+                source = self._negate_source(source, falling, threshold, chain.frame)
             rows = float_thresholds(lambda x: chain_counts(chain, x * directions),
                                     chain.elements, levels)
             if np.all(rows == rows[:1]):
@@ -212,7 +296,7 @@ class Streamliner:
                 if self._can_negate_columns(source):
                     self._negate_columns(source, falling)
                 else:
-                    source = self._negate_source(source, falling, threshold)
+                    source = self._negate_source(source, falling, threshold, chain.frame)
                 low, high = np.where(falling, -high, low), np.where(falling, -low, high)
             rows = search_thresholds(lambda x: chain_counts(chain, x * directions),
                                      low, high, levels)
@@ -228,7 +312,9 @@ class Streamliner:
         result_type = threshold.output.type
         properties = dict(threshold.properties)
         reshaped = quant.shape_of(source) != quant.shape_of(threshold.output)
-        if reshaped:
+        if chain.channels_last:
+            properties["data_layout"] = StringAttr("NHWC")
+        elif reshaped:
             properties.pop("data_layout", None)  # rank 2: channels are axis 1
         folded = quant.MultiThresholdOp.build(
             operands=[source, table.results[0]],
@@ -237,7 +323,12 @@ class Streamliner:
         )
         folded.location = threshold.location
         new_ops: list[Operation] = [table, folded]
-        if reshaped:
+        if chain.channels_last:  # thresholded channels-last, then back to NCHW
+            folded.output.name_hint = f"{name}_nhwc"
+            new_ops.append(quant.TransposeOp.build(
+                operands=[folded.output], result_types=[result_type],
+                properties={"perm": DenseArrayBase.from_list(i64, list(TO_NCHW))}))
+        elif reshaped:
             folded.output.name_hint = f"{name}_folded"
             new_ops.append(quant.ReshapeOp.build(operands=[folded.output],
                                                  result_types=[result_type]))
@@ -249,10 +340,10 @@ class Streamliner:
             if all(not r.uses for r in op.results):
                 self.rewriter.erase_op(op)
 
-    def _negate_source(self, source: SSAValue, falling: np.ndarray,
-                       before: Operation) -> SSAValue:
+    def _negate_source(self, source: SSAValue, falling: np.ndarray, before: Operation,
+                       frame: tuple[int, ...]) -> SSAValue:
         """source * (+1 | -1 per channel), exact: decreasing channels become increasing."""
-        signs = np.where(falling, -1, 1).reshape(quant.shape_of(source))
+        signs = np.where(falling, -1, 1).reshape((1, *frame))
         tensor = quant.tensor_type(source)
         if quant.is_float_tensor(source):
             signs_op, result_type = make_constant(signs.astype(np.float32), f32), tensor
@@ -298,7 +389,9 @@ class Streamline(ModulePass):
 
     Integer sources get integer thresholds clipped to the accumulator range
     (scales, biases, BatchNorm, ReLU and reshapes absorbed, one row per
-    channel; decreasing channels flip their weight column); float sources (the
+    channel; decreasing channels flip their weight column); a lowered
+    convolution's channels-last accumulator gets per-channel thresholds in NHWC,
+    the transpose back to NCHW moving after them; float sources (the
     input quantizer, or a layer whose input the model does not quantize) get
     float32 thresholds over all finite inputs. Bit-identical by construction.
     """

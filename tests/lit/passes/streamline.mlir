@@ -119,3 +119,63 @@ func.func @falling_channel_without_weights(%a: tensor<1x2xui2>) -> tensor<1x2x!q
   %y = quant.multithreshold %bn, %t {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x2xf32>, tensor<1x1xf32>) -> tensor<1x2x!quant.bipolar>
   func.return %y : tensor<1x2x!quant.bipolar>
 }
+
+// A lowered convolution (lower-conv): the accumulator is channels-last (N, H, W, C)
+// and the chain reads it through the transpose back to NCHW. Every pixel has the
+// same chain, so thresholds are searched per channel on one pixel and applied
+// channels-last (data_layout NHWC); the transpose moves behind the thresholds.
+// Channel 1 falls (gamma < 0): its weight column is negated.
+// CHECK-LABEL: func.func @conv_accumulator
+// CHECK-NEXT:  %[[W:.*]] = arith.constant dense<{{\[}}[1, 1, 0], [0, -1, 1], [-1, -1, -2], [1, 0, 1]]> : tensor<4x3xsi2>
+// CHECK-NEXT:  %[[ACC:.*]] = quant.matmul %x, %[[W]] : (tensor<1x2x2x4xsi2>, tensor<4x3xsi2>) -> tensor<1x2x2x3xsi5>
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[1, 3, 5], [-1, 0, 1], [0, 0, 1]]> : tensor<3x3xsi32>
+// CHECK-NEXT:  %[[Y:.*]] = quant.multithreshold %[[ACC]], %[[T]] {out_dtype = "UINT2", data_layout = "NHWC"} : (tensor<1x2x2x3xsi5>, tensor<3x3xsi32>) -> tensor<1x2x2x3xui2>
+// CHECK-NEXT:  %{{.*}} = quant.transpose %[[Y]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x3xui2>) -> tensor<1x3x2x2xui2>
+// CHECK-NOT:   quant.batchnorm
+func.func @conv_accumulator(%x: tensor<1x2x2x4xsi2>) -> tensor<1x3x2x2xui2> {
+  %w = arith.constant dense<[[1, -1, 0], [0, 1, 1], [-1, 1, -2], [1, 0, 1]]> : tensor<4x3xsi2>
+  %acc = quant.matmul %x, %w : (tensor<1x2x2x4xsi2>, tensor<4x3xsi2>) -> tensor<1x2x2x3xsi5>
+  %nchw = quant.transpose %acc {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x3xsi5>) -> tensor<1x3x2x2xsi5>
+  %gamma = arith.constant dense<[0.5, -1.0, 2.0]> : tensor<3xf32>
+  %beta = arith.constant dense<[0.25, 1.0, -0.5]> : tensor<3xf32>
+  %mean = arith.constant dense<[0.0, 1.0, -1.0]> : tensor<3xf32>
+  %var = arith.constant dense<1.0> : tensor<3xf32>
+  %bn = quant.batchnorm %nchw, %gamma, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<1x3x2x2xsi5>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x3x2x2xf32>
+  %t = arith.constant dense<[[0.5, 1.5, 2.5]]> : tensor<1x3xf32>
+  %y = quant.multithreshold %bn, %t {out_dtype = "UINT2"} : (tensor<1x3x2x2xf32>, tensor<1x3xf32>) -> tensor<1x3x2x2xui2>
+  func.return %y : tensor<1x3x2x2xui2>
+}
+
+// The same without weights behind it: the falling channel is negated exactly, with
+// one sign per channel broadcast over the pixels.
+// CHECK-LABEL: func.func @conv_without_weights
+// CHECK-NEXT:  %[[S:.*]] = arith.constant dense<{{\[}}[{{\[}}[1, -1]]]]> : tensor<1x1x1x2xsi2>
+// CHECK-NEXT:  %[[N:.*]] = quant.mul %a, %[[S]] : (tensor<1x2x2x2xsi4>, tensor<1x1x1x2xsi2>) -> tensor<1x2x2x2xsi5>
+// CHECK-NEXT:  %[[T:.*]] = arith.constant dense<{{\[}}[2], [-1]]> : tensor<2x1xsi32>
+// CHECK-NEXT:  %[[Y:.*]] = quant.multithreshold %[[N]], %[[T]] {{.*}}data_layout = "NHWC"
+// CHECK-NEXT:  quant.transpose %[[Y]] {perm = array<i64: 0, 3, 1, 2>}
+func.func @conv_without_weights(%a: tensor<1x2x2x2xsi4>) -> tensor<1x2x2x2x!quant.bipolar> {
+  %nchw = quant.transpose %a {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x2xsi4>) -> tensor<1x2x2x2xsi4>
+  %gamma = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %beta = arith.constant dense<[-1.5, 1.5]> : tensor<2xf32>
+  %mean = arith.constant dense<0.0> : tensor<2xf32>
+  %var = arith.constant dense<1.0> : tensor<2xf32>
+  %bn = quant.batchnorm %nchw, %gamma, %beta, %mean, %var {epsilon = 0.0 : f32} : (tensor<1x2x2x2xsi4>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  %t = arith.constant dense<0.0> : tensor<1x1xf32>
+  %y = quant.multithreshold %bn, %t {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x2x2x2xf32>, tensor<1x1xf32>) -> tensor<1x2x2x2x!quant.bipolar>
+  func.return %y : tensor<1x2x2x2x!quant.bipolar>
+}
+
+// A factor that differs from pixel to pixel cannot be searched on one pixel: the
+// chain stays as it is.
+// CHECK-LABEL: func.func @pixel_dependent
+// CHECK:       quant.mul
+// CHECK:       quant.multithreshold %{{.*}}, %{{.*}} {out_scale
+func.func @pixel_dependent(%a: tensor<1x2x2x2xsi4>) -> tensor<1x2x2x2x!quant.bipolar> {
+  %nchw = quant.transpose %a {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x2x2x2xsi4>) -> tensor<1x2x2x2xsi4>
+  %c = arith.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]]]> : tensor<1x1x2x2xf32>
+  %m = quant.mul %nchw, %c : (tensor<1x2x2x2xsi4>, tensor<1x1x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %t = arith.constant dense<0.0> : tensor<1x1xf32>
+  %y = quant.multithreshold %m, %t {out_scale = 2.0 : f64, out_bias = -1.0 : f64} : (tensor<1x2x2x2xf32>, tensor<1x1xf32>) -> tensor<1x2x2x2x!quant.bipolar>
+  func.return %y : tensor<1x2x2x2x!quant.bipolar>
+}
