@@ -102,16 +102,13 @@ class Chain:
 
     source: SSAValue
     ops: list[Operation]
-    frame: tuple[int, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.frame:
-            self.frame = tuple(quant.shape_of(self.source)[1:])
+    channels_last: bool = False
+    """A lowered convolution's (1, H, W, C) accumulator, the chain evaluated on one pixel."""
 
     @property
-    def channels_last(self) -> bool:
-        """A 4-D NHWC source, the chain evaluated on one pixel."""
-        return len(quant.shape_of(self.source)) == 4
+    def frame(self) -> tuple[int, ...]:
+        shape = quant.shape_of(self.source)
+        return (1, 1, shape[-1]) if self.channels_last else tuple(shape[1:])
 
     @property
     def threshold(self) -> quant.MultiThresholdOp:
@@ -146,8 +143,7 @@ def trace_chain(threshold: quant.MultiThresholdOp) -> Chain:
     if not rows:
         keep = channels_last_source(values, ops)
         if keep:
-            channels = quant.shape_of(values[keep])[-1]
-            return Chain(values[keep], list(reversed(ops[:keep + 1])), (1, 1, channels))
+            return Chain(values[keep], list(reversed(ops[:keep + 1])), channels_last=True)
     keep = rows[-1] if rows else 0
     ops = ops[:keep + 1]
     ops.reverse()
