@@ -447,7 +447,11 @@ class BatchNormOp(QuantOp):
 
 @irdl_op_definition
 class MaxPoolOp(QuantOp):
-    """2-D max pooling, NCHW; `pads` is [top, left, bottom, right]; floor mode."""
+    """2-D max pooling; `pads` is [top, left, bottom, right]; floor mode.
+
+    `data_layout` NCHW (as imported) or NHWC (channels last, where a lowered
+    convolution's output is: quant-canonicalize moves transposes below max pools).
+    """
 
     name = "quant.maxpool"
     input = operand_def(TensorType)
@@ -455,9 +459,20 @@ class MaxPoolOp(QuantOp):
     kernel_shape = prop_def(DenseArrayBase)
     strides = prop_def(DenseArrayBase)
     pads = prop_def(DenseArrayBase)
+    data_layout = prop_def(StringAttr, default_value=StringAttr("NCHW"))
+
+    @property
+    def channels_last(self) -> bool:
+        return self.data_layout.data == "NHWC"
 
     def verify_shapes(self) -> None:
+        if self.data_layout.data not in DATA_LAYOUTS:
+            raise VerifyException(
+                f"'{self.name}' data_layout '{self.data_layout.data}' is not one of "
+                f"{', '.join(DATA_LAYOUTS)}")
         x_shape = shape_of(self.input)
+        if self.channels_last and len(x_shape) == 4:  # the rule below is written for NCHW
+            x_shape = (x_shape[0], x_shape[3], x_shape[1], x_shape[2])
         kernel, strides = array_prop(self, "kernel_shape"), array_prop(self, "strides")
         pads = array_prop(self, "pads")
         if len(x_shape) != 4:
@@ -477,7 +492,9 @@ class MaxPoolOp(QuantOp):
         out_w = conv_output_size(x_shape[3], kernel[1], strides[1], pads[1], pads[3], 1)
         check_window_fits(self, out_h, out_w)
         check_same_element_type(self, self.input, self.output)
-        check_result_shape(self, (*x_shape[:2], out_h, out_w))
+        n, c = x_shape[:2]
+        check_result_shape(self, (n, out_h, out_w, c) if self.channels_last
+                           else (n, c, out_h, out_w))
 
 
 @irdl_op_definition

@@ -231,8 +231,13 @@ class QuantFunctions(InterpreterFunctions):
 
     @impl(quant.MaxPoolOp)
     def run_maxpool(self, interpreter: Interpreter, op: quant.MaxPoolOp, args: tuple[Any, ...]):
-        return (maxpool2d(args[0], _props(op, "kernel_shape"), _props(op, "strides"),
-                          _props(op, "pads")),)
+        (x,) = args
+        if op.channels_last:  # pool the NCHW view: the same maxima
+            x = x.transpose(0, 3, 1, 2)
+        pooled = maxpool2d(x, _props(op, "kernel_shape"), _props(op, "strides"),
+                           _props(op, "pads"))
+        return (np.ascontiguousarray(pooled.transpose(0, 2, 3, 1)) if op.channels_last
+                else pooled,)
 
     @impl(quant.PadOp)
     def run_pad(self, interpreter: Interpreter, op: quant.PadOp, args: tuple[Any, ...]):

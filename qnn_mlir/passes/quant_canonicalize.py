@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, i64
+from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, StringAttr, TensorType, i64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -21,6 +21,9 @@ from xdsl.pattern_rewriter import (
 from qnn_mlir.dialects import quant
 from qnn_mlir.interpreter.constant_eval import constant_value
 from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
+
+TO_NCHW = (0, 3, 1, 2)
+"""The transpose back to NCHW that follows a lowered convolution."""
 
 
 class RemoveIdentityLayoutOps(RewritePattern):
@@ -52,6 +55,32 @@ class ComposeTransposes(RewritePattern):
         rewriter.replace(op, quant.TransposeOp.build(
             operands=[inner.input], result_types=[op.output.type],
             properties={"perm": DenseArrayBase.from_list(i64, composed)}))
+
+
+class MoveTransposesBelowMaxPools(RewritePattern):
+    """A max pool of a transpose to NCHW pools the channels-last tensor instead, and the
+    transpose follows it: moved towards their consumers, transposes meet and cancel
+    (ComposeTransposes), as between a lowered convolution, a max pool and the next."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.MaxPoolOp, rewriter: PatternRewriter) -> None:
+        inner = op.input.owner
+        if (op.channels_last or not isinstance(inner, quant.TransposeOp)
+                or tuple(inner.perm.get_values()) != TO_NCHW
+                or inner.output.uses.get_length() != 1):
+            return
+        n, c, h, w = quant.shape_of(op.output)
+        element = quant.tensor_type(op.output).element_type
+        pooled = quant.MaxPoolOp.build(
+            operands=[inner.input], result_types=[TensorType(element, (n, h, w, c))],
+            properties={**op.properties, "data_layout": StringAttr("NHWC")})
+        back = quant.TransposeOp.build(
+            operands=[pooled.output], result_types=[op.output.type],
+            properties={"perm": DenseArrayBase.from_list(i64, list(TO_NCHW))})
+        pooled.location = op.location
+        name = op.output.name_hint
+        rewriter.replace(op, [pooled, back])
+        pooled.output.name_hint, back.output.name_hint = f"{name or 'pool'}_nhwc", name
 
 
 class RemoveNeutralArithmetic(RewritePattern):
@@ -129,7 +158,8 @@ class QuantCanonicalize(ModulePass):
     """Remove quant ops that do nothing and fold constant layout ops.
 
     Identity reshapes and transposes go, a transpose of a transpose becomes one
-    (none if they cancel), x+0, x-0, x*1 and x/1 go (when
+    (none if they cancel), a transpose to NCHW moves below the max pool that reads
+    it (which then pools channels-last), x+0, x-0, x*1 and x/1 go (when
     broadcasting leaves x's type unchanged), transposes of constants become
     constants, quant ops of constants that only elementwise ops read (a
     quantized bias) become constants, and unused pure ops are erased. Semantics are unchanged, bit
@@ -144,6 +174,7 @@ class QuantCanonicalize(ModulePass):
                 [
                     RemoveIdentityLayoutOps(),
                     ComposeTransposes(),
+                    MoveTransposesBelowMaxPools(),
                     RemoveNeutralArithmetic(),
                     FoldConstantLayoutOps(),
                     FoldConstantOperands(),

@@ -58,6 +58,32 @@ func.func @transpose_shared(%x: tensor<1x4x4x3xf32>) -> (tensor<1x4x4x3xf32>, te
   func.return %nhwc, %r : tensor<1x4x4x3xf32>, tensor<1x3x4x4xf32>
 }
 
+// A max pool between two lowered convolutions: it pools channels-last, and the
+// transposes around it meet and cancel.
+// CHECK-LABEL: func.func @transposes_through_maxpool
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x4x4x3xf32>)
+// CHECK-NEXT: %[[P:.*]] = quant.maxpool %[[X]] {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, data_layout = "NHWC"} : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x3xf32>
+// CHECK-NEXT: func.return %[[P]] : tensor<1x2x2x3xf32>
+func.func @transposes_through_maxpool(%x: tensor<1x4x4x3xf32>) -> tensor<1x2x2x3xf32> {
+  %nchw = quant.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x4x4x3xf32>) -> tensor<1x3x4x4xf32>
+  %pool = quant.maxpool %nchw {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x2x2xf32>
+  %nhwc = quant.transpose %pool {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x2x2xf32>) -> tensor<1x2x2x3xf32>
+  func.return %nhwc : tensor<1x2x2x3xf32>
+}
+
+// Without a transpose after it, the transpose still moves below the pool (3x3,
+// stride 2, padded: the rule is the same channels-last).
+// CHECK-LABEL: func.func @transpose_below_maxpool
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x5x5x2xf32>)
+// CHECK-NEXT: %[[P:.*]] = quant.maxpool %[[X]] {{.*}}data_layout = "NHWC"} : (tensor<1x5x5x2xf32>) -> tensor<1x3x3x2xf32>
+// CHECK-NEXT: %[[T:.*]] = quant.transpose %[[P]] {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x3x3x2xf32>) -> tensor<1x2x3x3xf32>
+// CHECK-NEXT: func.return %[[T]] : tensor<1x2x3x3xf32>
+func.func @transpose_below_maxpool(%x: tensor<1x5x5x2xf32>) -> tensor<1x2x3x3xf32> {
+  %nchw = quant.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<1x5x5x2xf32>) -> tensor<1x2x5x5xf32>
+  %pool = quant.maxpool %nchw {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x5x5xf32>) -> tensor<1x2x3x3xf32>
+  func.return %pool : tensor<1x2x3x3xf32>
+}
+
 // A reshape that changes the shape stays.
 // CHECK-LABEL: func.func @reshape_kept
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<1x1x2x2xf32>)

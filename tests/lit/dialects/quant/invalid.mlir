@@ -686,3 +686,20 @@ func.func @sliding_window_vector(%x: tensor<1x4x4x3xf32>) -> tensor<1x2x2x9xf32>
 // CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.sliding_window' result shape [1, 2, 2, 9] does not match the expected shape [1, 2, 2, 27]{{$}}
   func.return %0 : tensor<1x2x2x9xf32>
 }
+
+// -----
+
+func.func @maxpool_layout(%x: tensor<1x4x4x3xf32>) -> tensor<1x2x2x3xf32> {
+  %0 = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, data_layout = "NWHC"} : (tensor<1x4x4x3xf32>) -> tensor<1x2x2x3xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.maxpool' data_layout 'NWHC' is not one of NCHW, NHWC{{$}}
+  func.return %0 : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// Channels-last: the pooled axes are 1 and 2, the channels stay last.
+func.func @maxpool_nhwc_shape(%x: tensor<1x4x6x3xf32>) -> tensor<1x2x3x2xf32> {
+  %0 = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, data_layout = "NHWC"} : (tensor<1x4x6x3xf32>) -> tensor<1x2x3x2xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.maxpool' result shape [1, 2, 3, 2] does not match the expected shape [1, 2, 3, 3]{{$}}
+  func.return %0 : tensor<1x2x3x2xf32>
+}

@@ -257,6 +257,13 @@ func.func @maxpool_padded(%x: tensor<1x2x7x7x!quant.bipolar>) -> tensor<1x2x4x4x
   func.return %0 : tensor<1x2x4x4x!quant.bipolar>
 }
 
+// CHECK-LABEL: func.func @maxpool_nhwc
+// CHECK-NEXT: quant.maxpool %{{.*}} {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, data_layout = "NHWC"} : (tensor<1x8x6x3xui2>) -> tensor<1x4x3x3xui2>
+func.func @maxpool_nhwc(%x: tensor<1x8x6x3xui2>) -> tensor<1x4x3x3xui2> {
+  %0 = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, data_layout = "NHWC"} : (tensor<1x8x6x3xui2>) -> tensor<1x4x3x3xui2>
+  func.return %0 : tensor<1x4x3x3xui2>
+}
+
 // CHECK-LABEL: func.func @pad
 // CHECK-NEXT: quant.pad %{{.*}} {pads = array<i64: 1, 0, 2, 1>, value = -1.000000e+00 : f64} : (tensor<1x4x4x3xsi4>) -> tensor<1x7x5x3xsi4>
 func.func @pad(%x: tensor<1x4x4x3xsi4>) -> tensor<1x7x5x3xsi4> {
