@@ -16,6 +16,8 @@ builds a wrong shape fails at the pass, not at run time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from xdsl.dialects.builtin import (
     I64,
     BoolAttr,
@@ -29,7 +31,7 @@ from xdsl.dialects.builtin import (
     UnitAttr,
     i64,
 )
-from xdsl.ir import Dialect
+from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
@@ -55,10 +57,11 @@ from qnn_mlir.dialects.checks import (
 )
 from qnn_mlir.dialects.datatypes import FINN_DATATYPE, BipolarType, is_quant_element_type
 from qnn_mlir.dialects.quant_base import QuantOp
-from qnn_mlir.dialects.quant_windows import PadOp, SlidingWindowOp
+from qnn_mlir.dialects.quant_windows import TO_NCHW, TO_NHWC, PadOp, SlidingWindowOp
 from qnn_mlir.dialects.shapes import broadcast_shapes, conv_output_size
 
-__all__ = ["BipolarType", "PadOp", "QuantOp", "SlidingWindowOp", "is_float_tensor",
+__all__ = ["TO_NCHW", "TO_NHWC", "BipolarType", "PadOp", "QuantOp", "SlidingWindowOp",
+           "is_float_tensor",
            "is_quant_element_type", "shape_of", "tensor_type"]
 
 ROUNDING_MODES = ("ROUND", "CEIL", "FLOOR", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
@@ -538,6 +541,15 @@ class TransposeOp(QuantOp):
             )
         check_same_element_type(self, self.input, self.output)
         check_result_shape(self, tuple(in_shape[p] for p in perm))
+
+    @classmethod
+    def of(cls, value: SSAValue, perm: Sequence[int]) -> TransposeOp:
+        """`value` transposed by `perm`, its result type derived."""
+        shape = shape_of(value)
+        return cls.build(
+            operands=[value], properties={"perm": DenseArrayBase.from_list(i64, list(perm))},
+            result_types=[TensorType(tensor_type(value).element_type,
+                                     tuple(shape[p] for p in perm))])
 
 
 @irdl_op_definition

@@ -29,6 +29,11 @@ from qnn_mlir.dialects.datatypes import BipolarType, value_range
 from qnn_mlir.dialects.quant_base import QuantOp
 from qnn_mlir.dialects.shapes import conv_output_size
 
+TO_NHWC = (0, 2, 3, 1)
+"""quant.transpose perm from NCHW (as imported) to NHWC (channels last)."""
+TO_NCHW = (0, 3, 1, 2)
+"""quant.transpose perm from NHWC back to NCHW."""
+
 
 def _check_nhwc(op: QuantOp, value) -> tuple[int, ...]:
     shape = shape_of(value)

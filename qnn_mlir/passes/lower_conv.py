@@ -48,8 +48,6 @@ from qnn_mlir.ir_constants import constant_array, make_constant
 
 MAX_KERNEL = 7
 STRIDES = (1, 2)
-TO_NHWC = (0, 2, 3, 1)
-TO_NCHW = (0, 3, 1, 2)
 WEIGHT_TO_ROWS = (2, 3, 1, 0)
 """M x C x KH x KW -> KH x KW x C x M, which reshapes to the (KH*KW*C) x M matrix."""
 
@@ -129,9 +127,7 @@ class ConvLowering:
             ops.append(op)
             return op.results[0]
 
-        value = add(quant.TransposeOp.build(
-            operands=[conv.input], properties=_props(perm=TO_NHWC),
-            result_types=[TensorType(element, (n, height, width, channels))]), f"{name}_nhwc")
+        value = add(quant.TransposeOp.of(conv.input, quant.TO_NHWC), f"{name}_nhwc")
         if (top, left, bottom, right) != (0, 0, 0, 0):
             value = add(quant.PadOp.build(
                 operands=[value], properties=_props(pads=(top, left, bottom, right)),
@@ -150,9 +146,7 @@ class ConvLowering:
         if conv.bias is not None:
             value = add(quant.AddOp.build(operands=[value, conv.bias], result_types=[nhwc_type]),
                         f"{name}_biased")
-        result = add(quant.TransposeOp.build(
-            operands=[value], properties=_props(perm=TO_NCHW),
-            result_types=[conv.output.type]), name)
+        result = add(quant.TransposeOp.of(value, quant.TO_NCHW), name)
         self.rewriter.insert_op(ops, InsertPoint.before(conv))
         weight_owner = conv.weight.owner
         conv.output.replace_all_uses_with(result)
@@ -178,9 +172,7 @@ class ConvLowering:
             parameters = [constant_array(v) for v in quantizer.operands[1:]]
             if all(p is not None for p in parameters):
                 return self._requantized(quantizer, parameters, shape, matrix_type, hint, ops)
-        moved = quant.TransposeOp.build(
-            operands=[weight], properties=_props(perm=WEIGHT_TO_ROWS),
-            result_types=[TensorType(element, tuple(shape[p] for p in WEIGHT_TO_ROWS))])
+        moved = quant.TransposeOp.of(weight, WEIGHT_TO_ROWS)
         matrix = quant.ReshapeOp.build(operands=[moved.results[0]], result_types=[matrix_type])
         moved.results[0].name_hint, matrix.results[0].name_hint = f"{hint}_moved", hint
         ops.extend([moved, matrix])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DenseArrayBase, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import ModuleOp, StringAttr, TensorType
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -21,9 +21,6 @@ from xdsl.pattern_rewriter import (
 from qnn_mlir.dialects import quant
 from qnn_mlir.interpreter.constant_eval import constant_value
 from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
-
-TO_NCHW = (0, 3, 1, 2)
-"""The transpose back to NCHW that follows a lowered convolution."""
 
 
 class RemoveIdentityLayoutOps(RewritePattern):
@@ -52,9 +49,7 @@ class ComposeTransposes(RewritePattern):
         if composed == sorted(composed):
             rewriter.replace(op, [], [inner.input])
             return
-        rewriter.replace(op, quant.TransposeOp.build(
-            operands=[inner.input], result_types=[op.output.type],
-            properties={"perm": DenseArrayBase.from_list(i64, composed)}))
+        rewriter.replace(op, quant.TransposeOp.of(inner.input, composed))
 
 
 class MoveTransposesBelowMaxPools(RewritePattern):
@@ -66,7 +61,7 @@ class MoveTransposesBelowMaxPools(RewritePattern):
     def match_and_rewrite(self, op: quant.MaxPoolOp, rewriter: PatternRewriter) -> None:
         inner = op.input.owner
         if (op.channels_last or not isinstance(inner, quant.TransposeOp)
-                or tuple(inner.perm.get_values()) != TO_NCHW
+                or tuple(inner.perm.get_values()) != quant.TO_NCHW
                 or inner.output.uses.get_length() != 1):
             return
         n, c, h, w = quant.shape_of(op.output)
@@ -74,9 +69,7 @@ class MoveTransposesBelowMaxPools(RewritePattern):
         pooled = quant.MaxPoolOp.build(
             operands=[inner.input], result_types=[TensorType(element, (n, h, w, c))],
             properties={**op.properties, "data_layout": StringAttr("NHWC")})
-        back = quant.TransposeOp.build(
-            operands=[pooled.output], result_types=[op.output.type],
-            properties={"perm": DenseArrayBase.from_list(i64, list(TO_NCHW))})
+        back = quant.TransposeOp.of(pooled.output, quant.TO_NCHW)
         pooled.location = op.location
         name = op.output.name_hint
         rewriter.replace(op, [pooled, back])

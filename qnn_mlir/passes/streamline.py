@@ -38,14 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
-    DenseArrayBase,
     IntegerType,
     ModuleOp,
     Signedness,
     StringAttr,
     TensorType,
     f32,
-    i64,
 )
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -56,9 +54,6 @@ from qnn_mlir.dialects.datatypes import integer_type_for, value_range
 from qnn_mlir.interpreter.constant_eval import constant_value, is_constant, run_op
 from qnn_mlir.ir_constants import constant_array, make_constant
 from qnn_mlir.passes.threshold_search import float_thresholds, search_thresholds
-
-TO_NCHW = (0, 3, 1, 2)
-"""The transpose back to NCHW that lower-conv puts after a convolution's accumulator."""
 
 THRESHOLD_TYPE = IntegerType(32, Signedness.SIGNED)
 """Element type of integer thresholds (accumulators stay far below 2^31)."""
@@ -163,7 +158,7 @@ def channels_last_source(values: list[SSAValue], ops: list[Operation]) -> int:
         links = ops[1:index + 1]
         transposes = [i for i, op in enumerate(links) if isinstance(op, quant.TransposeOp)]
         if (len(shape) != 4 or shape[0] != 1 or len(transposes) != 1
-                or tuple(links[transposes[0]].perm.get_values()) != TO_NCHW):
+                or tuple(links[transposes[0]].perm.get_values()) != quant.TO_NCHW):
             continue
         # links[:t] read NCHW tensors (spatial axes 2, 3), links[t+1:] NHWC ones (1, 2)
         if all(_same_at_every_pixel(op, (2, 3) if i < transposes[0] else (1, 2))
@@ -321,9 +316,7 @@ class Streamliner:
         new_ops: list[Operation] = [table, folded]
         if chain.channels_last:  # thresholded channels-last, then back to NCHW
             folded.output.name_hint = f"{name}_nhwc"
-            new_ops.append(quant.TransposeOp.build(
-                operands=[folded.output], result_types=[result_type],
-                properties={"perm": DenseArrayBase.from_list(i64, list(TO_NCHW))}))
+            new_ops.append(quant.TransposeOp.of(folded.output, quant.TO_NCHW))
         elif reshaped:
             folded.output.name_hint = f"{name}_folded"
             new_ops.append(quant.ReshapeOp.build(operands=[folded.output],
