@@ -28,11 +28,16 @@ Zero padding is the quant.pad (value 0), explicit so that it can stream.
 Supported: kernels of 1 to 7 (square or not), strides 1 or 2, any zero
 padding, groups = 1, dilation 1; anything else is a diagnostic naming the layer.
 The two transposes are left for later passes to cancel between layers.
+
+On float data the products are summed in the window's order, not the NCHW
+convolution's, so float outputs may differ within float rounding (the pass is
+marked inexact for `qnn-run --bisect`); on integer values it is bit-exact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
@@ -220,6 +225,10 @@ class LowerConv(ModulePass):
     """
 
     name = "lower-conv"
+    exact: ClassVar[bool] = False
+    """The window's element order (kh, kw, c) sums a float convolution's products in
+    another order than the NCHW convolution: float outputs change within float
+    rounding. Integer-valued data (every quantized layer) keeps its bits."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         ConvLowering().run(op)
