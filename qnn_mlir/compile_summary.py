@@ -68,22 +68,34 @@ class CompileSummary:
     hls_dir: str = ""
 
     def _layer_rows(self) -> list[str]:
-        header = (f"  {'layer':<24} {'kind':<13} {'shape':<11} {'folding':<17} {'cycles':>8} "
-                  f"{'LUT':>8} {'BRAM18':>7} {'DSP':>5}")
-        rows = [header]
+        # Columns as wide as their longest entry (a layer name or a kind such as
+        # `sliding_window 5x5/1`), at least as wide as an MLP's.
+        widths = {"name": 24, "kind": 13, "shape": 11, "folding": 17}
+        rows_text = []
         for layer in self.layers:
             folding = " ".join(f"{k} {v}" for k, v in sorted(layer.folding.items())) or "-"
-            rows.append(f"  {layer.name:<24} {layer.kind:<13} {layer.shape:<11} {folding:<17} "
+            cells = {"name": layer.name, "kind": layer.kind, "shape": layer.shape,
+                     "folding": folding}
+            widths = {key: max(width, len(cells[key])) for key, width in widths.items()}
+            rows_text.append((cells, layer))
+        name_w, kind_w, shape_w, fold_w = widths.values()
+        label_w = name_w + kind_w + shape_w + fold_w + 11  # as wide as the columns before LUT
+        header = (f"  {'layer':<{name_w}} {'kind':<{kind_w}} {'shape':<{shape_w}} "
+                  f"{'folding':<{fold_w}} {'cycles':>8} {'LUT':>8} {'BRAM18':>7} {'DSP':>5}")
+        rows = [header]
+        for cells, layer in rows_text:
+            rows.append(f"  {cells['name']:<{name_w}} {cells['kind']:<{kind_w}} "
+                        f"{cells['shape']:<{shape_w}} {cells['folding']:<{fold_w}} "
                         f"{layer.cycles:>8,} {layer.lut:>8,} {layer.bram18:>7,} "
                         f"{layer.dsp:>5,}")
         total = self.total
-        rows.append(f"  {'total':<76} {total.get('LUT', 0):>8,} {total.get('BRAM18', 0):>7,} "
-                    f"{total.get('DSP', 0):>5,}")
+        rows.append(f"  {'total':<{label_w}} {total.get('LUT', 0):>8,} "
+                    f"{total.get('BRAM18', 0):>7,} {total.get('DSP', 0):>5,}")
         share = " ".join(f"{self.percent_of_board.get(k, 0):.1f}%".rjust(w)
                          for k, w in (("LUT", 8), ("BRAM18", 7), ("DSP", 5)))
-        rows.append(f"  {'  of the ' + self.board:<76} {share}")
+        rows.append(f"  {'  of the ' + self.board:<{label_w}} {share}")
         budget = self.budget
-        rows.append(f"  {'  budget':<76} {budget.get('LUT', 0):>8,} "
+        rows.append(f"  {'  budget':<{label_w}} {budget.get('LUT', 0):>8,} "
                     f"{budget.get('BRAM18', 0):>7,} {budget.get('DSP', 0):>5,}")
         return rows
 

@@ -95,6 +95,18 @@ def check_inputs(module: ModuleOp, count: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(0, 1, size=(count, *shape[1:])).astype(np.float32)
 
 
+CHECK_MACS = 2 * 10**10
+"""The multiply-accumulates the default check spends on its inputs: about 10 s of the
+interpreter on two cores, which the check runs twice (the imported model and the
+dataflow form)."""
+
+
+def default_check_images(macs_per_frame: int) -> int:
+    """Inputs for the check when the user gives no number: 1000 for an MLP, fewer for a
+    large CNN (344 for CNV's 58 M MACs per image), never fewer than 100."""
+    return max(100, min(1000, CHECK_MACS // max(macs_per_frame, 1)))
+
+
 @dataclass
 class CompileOptions:
     """Options of one compile (see qnn-compile --help)."""
@@ -104,7 +116,8 @@ class CompileOptions:
     target_fps: float | None = None
     budget: str | None = None
     """The share of the board the design may use (`0.6`, `lut=0.7,bram=0.8,dsp=0.8`)."""
-    check_images: int = 1000
+    check_images: int | None = None
+    """Inputs for the check; None: as many as `default_check_images` gives."""
     stream_depth: int = 2
     skip_csim: bool = False
     check_inputs: np.ndarray | None = None
@@ -165,7 +178,7 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
     imported = import_onnx(model_path)
     set_target(imported, board)  # every stage knows its board
     passes = [Stage("import", imported)]
-    passes += run_stages(imported, "streamline-pipeline")
+    passes += run_stages(imported, "lower-conv,streamline-pipeline")
     stages["01-imported"], stages["02-integer"] = imported, passes[-1].module
     fold, summary.folding_source = _fold_step(options, board, budget)
     passes += run_stages(passes[-1].module, "convert-quant-to-dataflow,dataflow-partition")
@@ -214,7 +227,8 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
             building = pool.submit(kernel_models, stages["04-hls"])
             inputs = (np.asarray(options.check_inputs, dtype=np.float32)
                       if options.check_inputs is not None
-                      else check_inputs(stages["01-imported"], options.check_images))
+                      else check_inputs(stages["01-imported"], options.check_images
+                                        or default_check_images(summary.total_macs)))
             references = reference_outputs(lowered.passes, inputs)
             texts = {name: module_to_text(module) for name, module in stages.items()}
             building.result()

@@ -89,6 +89,49 @@ class Chain:
         self._emit(f"dataflow.mvau {self.value} MW {mw} MH {mh} SIMD {simd} PE {pe} "
                    f"{{{', '.join(attrs)}}}", (*self.shape[:-1], mh), out_type, pe)
 
+    def pad(self, pads: tuple[int, int, int, int], value: int, simd: int,
+            out_type: str | None = None) -> None:
+        """Padding of the NHWC map: pads = (top, left, bottom, right); `out_type` si2 for a
+        bipolar map padded with 0."""
+        self.read(simd)
+        n, h, w, c = self.shape
+        top, left, bottom, right = pads
+        self._emit(f"dataflow.pad {self.value} SIMD {simd} {{pads = array<i64: "
+                   f"{top}, {left}, {bottom}, {right}>, value = {value} : i64}}",
+                   (n, h + top + bottom, w + left + right, c), out_type or self.type, simd)
+
+    def _window_shape(self, kernel: tuple[int, int], strides: tuple[int, int]
+                      ) -> tuple[int, int]:
+        (_, h, w, _), (kh, kw), (sh, sw) = self.shape, kernel, strides
+        return (h - kh) // sh + 1, (w - kw) // sw + 1
+
+    @staticmethod
+    def _window_attrs(kernel: tuple[int, int], strides: tuple[int, int]) -> str:
+        return (f"{{kernel = array<i64: {kernel[0]}, {kernel[1]}>, strides = array<i64: "
+                f"{strides[0]}, {strides[1]}>}}")
+
+    def sliding_window(self, kernel: tuple[int, int], strides: tuple[int, int],
+                       simd: int) -> None:
+        """The im2col windows of the NHWC map."""
+        self.read(simd)
+        out_h, out_w = self._window_shape(kernel, strides)
+        channels = kernel[0] * kernel[1] * self.shape[3]
+        self._emit(f"dataflow.sliding_window {self.value} SIMD {simd} "
+                   f"{self._window_attrs(kernel, strides)}", (1, out_h, out_w, channels),
+                   self.type, simd)
+
+    def maxpool(self, kernel: tuple[int, int], strides: tuple[int, int], pe: int) -> None:
+        """Max pooling of the NHWC map."""
+        self.read(pe)
+        out_h, out_w = self._window_shape(kernel, strides)
+        self._emit(f"dataflow.maxpool {self.value} PE {pe} {self._window_attrs(kernel, strides)}",
+                   (1, out_h, out_w, self.shape[3]), self.type, pe)
+
+    def flatten(self) -> None:
+        """A stream view of the map as one vector."""
+        size = int(np.prod(self.shape[1:]))
+        self._emit(f"dataflow.reshape {self.value}", (1, size), self.type, self.fold)
+
     def label_select(self, k: int, pe: int, out_type: str) -> None:
         """Top-k indices of the innermost dimension."""
         self.read(pe)
@@ -170,4 +213,6 @@ def random_input(chain: Chain, batch: int, rng: np.random.Generator) -> np.ndarr
     if chain.in_type == BIPOLAR:
         return rng.choice(np.array([-1, 1]), size=shape)
     bits = int(chain.in_type[2:])
+    if chain.in_type.startswith("ui"):
+        return rng.integers(0, 1 << bits, size=shape)
     return rng.integers(-(1 << (bits - 1)), 1 << (bits - 1), size=shape)

@@ -25,7 +25,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCUMENTS = ("README.md", os.path.join("docs", "tutorial.md"))
 BLOCK = re.compile(r"(?:<!-- docs-test: skip: (?P<reason>[^>]*?) -->\s*)?```sh\n(?P<code>.*?)```",
                    re.DOTALL)
-TIMEOUT = 600
+TIMEOUT = 1200
+"""Seconds per block. The tutorial's first block trains TFC-w1a1 for 10 epochs: about 50 s
+on an idle 2-core machine, but several times that next to the suite's other worker."""
 
 
 def shell_blocks(document: str) -> list[tuple[str, str | None]]:

@@ -2,11 +2,18 @@
 """Benchmark qnn-mlir against its peers (hls4ml 1.3, qonnx) on one QONNX model.
 
     .venv/bin/python tools/bench_peers.py [--model examples/tfc_w2a2.onnx] [--runs 3]
-        [--images 10000] [--qonnx-images 200] [--pe-simd-one] [--core N]
+        [--images 10000] [--qonnx-images 200] [--pe-simd-one] [--no-hls4ml] [--core N]
         [--hls4ml-backend Vitis] [--hls4ml-precision 'fixed<32,8>'] [--workdir DIR]
+    .venv/bin/python tools/bench_peers.py --model CNV.onnx --images 1000 --qonnx-images 50 \
+        --no-hls4ml        # CNV-w1a1 (tools/export_bnn_pynq.py cnv_1w1a -o CNV.onnx)
 
-In one process, on the same Fashion-MNIST test images, each run measures:
+In one process, on the same inputs, each run measures (the inputs are the
+Fashion-MNIST test images for a 1x28x28 model, the same padded to 32x32 for a
+1x32x32 one, else seeded uniform [0, 1) values of the model's input shape,
+without labels):
 
+0. `qnn-compile MODEL -o BUILD --skip-csim`: the wall clock to the emitted
+   C++ (import, passes, folding, HLS project), as a command.
 1. `qnn-compile MODEL -o BUILD` as a command (.venv/bin/qnn-compile in a
    subprocess), wall clock, with QNN_CSIM_CACHE set to a fresh empty directory
    so the g++ build of the C simulation is cold. The command includes its own
@@ -37,7 +44,9 @@ pinned to one core (os.sched_setaffinity, `--core`, default the first allowed
 CPU) and OMP/BLAS threads limited to 1; the compiles run with every allowed
 core, as a user would run them. With --runs N everything is repeated N times
 and the table shows medians. A peer that fails (e.g. hls4ml cannot convert the
-model) appears in the table with the reason; the script does not stop. It is a
+model) appears in the table with the reason; the script does not stop.
+`--no-hls4ml` leaves hls4ml out (its io_parallel build of a CNN takes g++
+many minutes). It is a
 benchmark, not a test: nothing about the speed is asserted.
 """
 
@@ -260,6 +269,27 @@ def build_summary(build: str) -> str:
     return f"folding {' '.join(parts) or '?'}; its times: {seconds or '?'}"
 
 
+def benchmark_inputs(model: str, count: int):
+    """(inputs, labels or None) for the model's input shape (see the module docstring)."""
+    import numpy as np
+    import onnx
+
+    from qnn_mlir.datasets import fashion_mnist
+
+    graph = onnx.load(model, load_external_data=False).graph
+    initializers = {tensor.name for tensor in graph.initializer}
+    first = next(i for i in graph.input if i.name not in initializers)
+    shape = tuple(d.dim_value or 1 for d in first.type.tensor_type.shape.dim)
+    if shape[1:] in ((1, 28, 28), (1, 32, 32)):
+        images, labels = fashion_mnist("test")
+        images, labels = images[:count], labels[:count]
+        if shape[-1] == 32:  # the 32x32 CNV inputs: Fashion-MNIST padded by 2 pixels
+            images = np.pad(images, ((0, 0), (0, 0), (2, 2), (2, 2)))
+        return np.ascontiguousarray(images), labels
+    rng = np.random.default_rng(0)
+    return rng.uniform(0, 1, size=(count, *shape[1:])).astype(np.float32), None
+
+
 def cleaned_model(model: str):
     """The model prepared as hls4ml's QONNX documentation prescribes."""
     from qonnx.core.modelwrapper import ModelWrapper
@@ -309,6 +339,8 @@ def agreement(outputs, reference) -> str:
 def accuracy(outputs, labels) -> str:
     import numpy as np
 
+    if labels is None:
+        return "random inputs (no labels)"
     outputs = np.asarray(outputs).reshape(len(outputs), -1)
     correct = int((outputs.argmax(1) == labels[:len(outputs)]).sum())
     return f"accuracy {correct}/{len(outputs)}"
@@ -367,9 +399,17 @@ def one_run(index: int, args, images, labels, env: dict[str, str], work: str,
         results.fail("hls4ml_prep", f"qonnx cleanup failed: {reason_of(error)}")
         results.fail("hls4ml_build", "no configuration")
 
-    # 1. qnn-compile, cold, and 2. the whole-model C simulation of its build.
+    # 0. qnn-compile to the emitted C++ only.
     build = os.path.join(run_dir, "build")
     cache = os.path.join(run_dir, "csim-cache")
+    status(f"run {index + 1}: qnn-compile --skip-csim (to C++)")
+    try:
+        results.add("qnn_cpp", cold_compile(args.model, build + "-cpp", cache, env,
+                                            ["--skip-csim"], log))
+    except Exception as error:
+        results.fail("qnn_cpp", f"{reason_of(error)}{hint}")
+
+    # 1. qnn-compile, cold, and 2. the whole-model C simulation of its build.
     compiled = compile_and_simulate(index, args, images, labels, env, results, log, hint,
                                     ("qnn_compile", "csim"), build, cache, [], outputs)
 
@@ -393,7 +433,10 @@ def one_run(index: int, args, images, labels, env: dict[str, str], work: str,
     # 3. hls4ml.
     hls4ml_model = None
     prepared = config = None
-    if wrapper is not None:
+    if args.no_hls4ml:
+        for key in ("hls4ml_prep", "hls4ml_build", "hls4ml_predict"):
+            results.fail(key, "skipped (--no-hls4ml)")
+    elif wrapper is not None:
         status(f"run {index + 1}: hls4ml convert + write + compile")
         try:
             with output_to(log):
@@ -428,7 +471,8 @@ def one_run(index: int, args, images, labels, env: dict[str, str], work: str,
         except Exception as error:
             results.fail("hls4ml_build", f"{reason_of(error)}{hint}")
     if hls4ml_model is None:
-        results.fail("hls4ml_predict", "no hls4ml model")
+        if not args.no_hls4ml:
+            results.fail("hls4ml_predict", "no hls4ml model")
     else:
         status(f"run {index + 1}: hls4ml predict on {len(images)} images")
         try:
@@ -493,13 +537,15 @@ def print_table(results: Results, args, n_images: int, runs: int) -> None:
     except importlib.metadata.PackageNotFoundError:
         hls4ml_version = "(not installed)"
     print()
-    print(f"bench_peers: {os.path.relpath(args.model, REPO)}, {n_images} Fashion-MNIST test "
-          f"images, median of {runs} run(s)")
+    data = "Fashion-MNIST test images" if args.labelled else "seeded random inputs"
+    print(f"bench_peers: {os.path.relpath(args.model, REPO)}, {n_images} {data}, median of "
+          f"{runs} run(s)")
     print(f"  throughput pinned to CPU {args.core} (os.sched_setaffinity), 1 OMP/BLAS thread; "
           f"compiles use CPUs {sorted(os.sched_getaffinity(0))}")
     print(f"  load average {' '.join(f'{v:.2f}' for v in results.load[0])} at the start, "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} at the end (1, 5, 15 min)")
     print()
+    row("qnn-compile --skip-csim (to the emitted C++)", "qnn_cpp", "time")
     row("qnn-compile, cold g++ (includes its C-sim check)", "qnn_compile", "time")
     row("qnn-mlir C sim, whole model (run_module_csim)", "csim", "rate", "csim_acc",
         "csim_agree", "csim_rebuilt")
@@ -533,6 +579,8 @@ def main() -> None:
                         help="images for qonnx execute_onnx (default %(default)s)")
     parser.add_argument("--pe-simd-one", action="store_true",
                         help="also compile with every layer at PE=SIMD=1 and time its C sim")
+    parser.add_argument("--no-hls4ml", action="store_true",
+                        help="leave hls4ml out (its build of a CNN takes many minutes)")
     parser.add_argument("--core", type=int, default=None,
                         help="CPU for the throughput measurements (default: first allowed)")
     parser.add_argument("--hls4ml-backend", default="Vitis", help="Vitis (default) or Vivado")
@@ -549,10 +597,8 @@ def main() -> None:
     for variable in THREAD_VARIABLES:  # before numpy is imported in this process
         os.environ[variable] = "1"
 
-    from qnn_mlir.datasets import fashion_mnist
-
-    images, labels = fashion_mnist("test")
-    images, labels = images[:args.images], labels[:args.images]
+    images, labels = benchmark_inputs(args.model, args.images)
+    args.labelled = labels is not None
 
     results = Results()
     with contextlib.ExitStack() as stack:

@@ -2,11 +2,16 @@
 """Export a `brevitas_examples.bnn_pynq` model to QONNX, with random weights.
 
     python tools/export_bnn_pynq.py tfc_1w1a -o tfc.onnx [--exporter legacy] [--seed 0]
+    python tools/export_bnn_pynq.py cnv_1w1a --in-channels 1 -o cnv_gray.onnx
 
 Pretrained weights need a download, so models get seeded random weights;
 BatchNorm and TensorNorm statistics and affine parameters are randomised too
 (including negative gammas), so that the exported graph exercises every
 term of the normalisation instead of the identity defaults.
+
+`--in-channels` overrides the IN_CHANNELS of the configuration's .ini: CNV
+takes 3x32x32 (CIFAR-10) images by default, `--in-channels 1` makes it take
+1x32x32 grayscale ones. The FC models flatten a 28x28 image and take 1 only.
 
 `--exporter dynamo` (the default of export_qonnx on this torch) emits Gemm and
 may write the weights to a side `.data` file; `legacy` (dynamo=False) emits
@@ -28,9 +33,28 @@ CONFIGS = (
 """Every FC and CNV configuration of bnn_pynq."""
 
 
-def input_shape(config: str) -> tuple[int, ...]:
-    """One image: 1x28x28 for the FC models, 3x32x32 for CNV."""
-    return (1, 3, 32, 32) if config.startswith("cnv") else (1, 1, 28, 28)
+def input_shape(config: str, in_channels: int | None = None) -> tuple[int, ...]:
+    """One image: 1x28x28 for the FC models, 3x32x32 for CNV (`in_channels`x32x32
+    when given)."""
+    if config.startswith("cnv"):
+        return (1, 3 if in_channels is None else in_channels, 32, 32)
+    return (1, 1, 28, 28)
+
+
+def make_model(config: str, in_channels: int | None = None):
+    """The bnn_pynq model of `config`, untrained, as model_with_cfg builds it, with
+    `in_channels` (when given) in place of the IN_CHANNELS of the config's .ini."""
+    from brevitas_examples.bnn_pynq.models import get_model_cfg, model_impl
+
+    if config not in CONFIGS:
+        raise SystemExit(f"error: unknown config '{config}'; choose from {', '.join(CONFIGS)}")
+    cfg = get_model_cfg(config)
+    if in_channels is not None:
+        if in_channels < 1 or (in_channels != 1 and not config.startswith("cnv")):
+            raise SystemExit(f"error: {config} cannot take {in_channels} input channels "
+                             "(the FC models take 1, CNV any positive number)")
+        cfg.set("MODEL", "IN_CHANNELS", str(in_channels))
+    return model_impl[cfg.get("MODEL", "ARCH")](cfg)
 
 
 def randomize_normalization(model, generator) -> None:
@@ -49,15 +73,12 @@ def randomize_normalization(model, generator) -> None:
                     module.bias.copy_(torch.randn(shape, generator=generator))
 
 
-def build_model(config: str, seed: int = 0):
+def build_model(config: str, seed: int = 0, in_channels: int | None = None):
     """The bnn_pynq model for `config`, seeded, normalisation randomised, in eval mode."""
     import torch
-    from brevitas_examples.bnn_pynq.models import model_with_cfg
 
-    if config not in CONFIGS:
-        raise SystemExit(f"error: unknown config '{config}'; choose from {', '.join(CONFIGS)}")
     torch.manual_seed(seed)
-    model, _ = model_with_cfg(config, pretrained=False)
+    model = make_model(config, in_channels)
     randomize_normalization(model, torch.Generator().manual_seed(seed + 1))
     return model.eval()
 
@@ -74,9 +95,11 @@ def export(model, shape: tuple[int, ...], path: str, exporter: str = "dynamo") -
     return path
 
 
-def export_config(config: str, path: str, exporter: str = "dynamo", seed: int = 0) -> str:
+def export_config(config: str, path: str, exporter: str = "dynamo", seed: int = 0,
+                  in_channels: int | None = None) -> str:
     """Build and export one configuration; returns the path of the .onnx file."""
-    return export(build_model(config, seed), input_shape(config), path, exporter)
+    return export(build_model(config, seed, in_channels), input_shape(config, in_channels),
+                  path, exporter)
 
 
 def main() -> None:
@@ -86,6 +109,8 @@ def main() -> None:
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--exporter", choices=("dynamo", "legacy"), default="dynamo")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--in-channels", type=int,
+                        help="input channels (CNV only; default: the config's, 3)")
     args = parser.parse_args()
     if args.exporter == "dynamo":
         # The dynamo exporter reports progress on stdout; keep stdout for results.
@@ -93,9 +118,9 @@ def main() -> None:
         import sys
 
         with contextlib.redirect_stdout(sys.stderr):
-            export_config(args.config, args.output, args.exporter, args.seed)
+            export_config(args.config, args.output, args.exporter, args.seed, args.in_channels)
     else:
-        export_config(args.config, args.output, args.exporter, args.seed)
+        export_config(args.config, args.output, args.exporter, args.seed, args.in_channels)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
-"""Train a `brevitas_examples.bnn_pynq` FC model on Fashion-MNIST and export it to QONNX.
+"""Train a `brevitas_examples.bnn_pynq` model on Fashion-MNIST and export it to QONNX.
 
     python tools/train_bnn_pynq.py tfc_1w1a --epochs 10 -o examples/tfc_w1a1.onnx
     python tools/train_bnn_pynq.py --all --epochs 10 -o trained/
+    python tools/train_bnn_pynq.py cnv_1w1a --in-channels 1 --epochs 3 -o cnv_w1a1_fmnist.onnx
+
+The FC models (TFC, SFC, LFC) take the 1x28x28 image. CNV, made for 3x32x32
+CIFAR-10 images, is built with one input channel (`--in-channels 1`, which
+CNV requires here) and trained on the images zero-padded by 2 pixels on each
+side: the input of a trained CNV is the padded 1x32x32 image (values in
+[0, 1]; the model computes 2x-1 itself, so the border becomes -1 inside).
 
 Training runs on the CPU with Brevitas' quantization-aware layers: Adam with a
 learning rate that halves at fixed epochs, batches of 100, the squared hinge
@@ -30,10 +37,13 @@ import time
 import warnings
 
 import numpy as np
-from export_bnn_pynq import CONFIGS, export, input_shape
+from export_bnn_pynq import CONFIGS, export, input_shape, make_model
 
 FC_CONFIGS = tuple(c for c in CONFIGS if not c.startswith("cnv"))
 """The FC configurations (TFC, SFC, LFC) that train on 28x28 grayscale images."""
+
+CNV_PADDING = 2
+"""Zero pixels on each side of a 28x28 image to make CNV's 32x32 input."""
 
 
 def default_filename(config: str) -> str:
@@ -78,12 +88,11 @@ def predict(model, images, batch_size: int = 1000):
                           for i in range(0, len(images), batch_size)])
 
 
-def load_trained(config: str, state_path: str):
+def load_trained(config: str, state_path: str, in_channels: int | None = None):
     """The bnn_pynq model of `config` with the parameters saved next to its export."""
     import torch
-    from brevitas_examples.bnn_pynq.models import model_with_cfg
 
-    model, _ = model_with_cfg(config, pretrained=False)
+    model = make_model(config, in_channels)
     model.load_state_dict(torch.load(state_path, weights_only=True))
     return model.eval()
 
@@ -94,8 +103,9 @@ def count_correct(model, images, labels) -> int:
 
 
 def train(model, data, epochs: int, lr: float, batch_size: int, loss_name: str,
-          seed: int) -> list[dict]:
-    """Train `model` in place; prints and returns one record per epoch."""
+          seed: int, clip: bool = True) -> list[dict]:
+    """Train `model` in place; prints and returns one record per epoch. With `clip`,
+    the model's clip_weights(-1, 1) (bnn_pynq models have one) runs after every step."""
     import torch
 
     train_images, train_labels, test_images, test_labels = data
@@ -115,7 +125,8 @@ def train(model, data, epochs: int, lr: float, batch_size: int, loss_name: str,
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            model.clip_weights(-1.0, 1.0)
+            if clip:
+                model.clip_weights(-1.0, 1.0)
             total_loss += loss.item() * len(batch)
         seconds = time.perf_counter() - start
         correct = count_correct(model, test_images, test_labels)
@@ -160,83 +171,144 @@ def check_export(model, path: str, images) -> dict:
     return result
 
 
-def load_data():
-    """Fashion-MNIST train and test splits as torch tensors."""
+def load_data(train_images: int | None = None, padding: int = 0):
+    """Fashion-MNIST train and test splits as torch tensors: the first `train_images`
+    training images (all when None), every image zero-padded by `padding` pixels."""
     import torch
 
     from qnn_mlir.datasets import fashion_mnist
 
-    train_images, train_labels = fashion_mnist("train")
-    test_images, test_labels = fashion_mnist("test")
-    return tuple(torch.from_numpy(a) for a in
-                 (train_images, train_labels, test_images, test_labels))
+    train_x, train_y = fashion_mnist("train")
+    test_x, test_y = fashion_mnist("test")
+    if train_images is not None:
+        train_x, train_y = train_x[:train_images], train_y[:train_images]
+    if padding:
+        pad = ((0, 0), (0, 0), (padding, padding), (padding, padding))
+        train_x, test_x = np.pad(train_x, pad), np.pad(test_x, pad)
+    return tuple(torch.from_numpy(np.ascontiguousarray(a))
+                 for a in (train_x, train_y, test_x, test_y))
 
 
-def train_and_export(config: str, path: str, data, args: argparse.Namespace) -> dict:
-    """Train one configuration, export it to `path`, check it and write the JSON record."""
+CHECK_REQUIREMENTS = {
+    "bit-identical": lambda check: check["bit_identical"],
+    "same-predictions": lambda check: check["same_predictions"] == check["images"],
+}
+"""What `train_export_check` can require of the export check."""
+
+
+def train_export_check(model, name: str, path: str, shape: tuple[int, ...], data,
+                       args: argparse.Namespace, record: dict, require: str | None,
+                       clip: bool = True, describe=None) -> dict:
+    """Train `model` in place, export it to `path` for inputs of `shape`, check the
+    export against PyTorch, save the parameters (.pt) and write the JSON record.
+
+    `args` carries the recipe (epochs, seed, exporter, loss, lr, batch_size, threads,
+    check_images); `record` the fields that describe the model, first in the JSON.
+    `describe(model, path)`, when given, runs after the export and returns more
+    fields for the JSON (what the trained model or its export contains). Exits with
+    an error (status 1) when the export check does not meet `require` (a key of
+    CHECK_REQUIREMENTS; None requires nothing)."""
     import torch
-    from brevitas_examples.bnn_pynq.models import model_with_cfg
 
-    make_deterministic(args.seed, args.threads)
-    model, _ = model_with_cfg(config, pretrained=False)
-    print(f"== {config}: {args.epochs} epochs, seed {args.seed} -> {path}", flush=True)
+    train_images, train_labels, test_images, test_labels = data
+    print(f"== {name}: {args.epochs} epochs on {len(train_labels)} images, "
+          f"seed {args.seed} -> {path}", flush=True)
     start = time.perf_counter()
-    history = train(model, data, args.epochs, args.lr, args.batch_size, args.loss, args.seed)
+    history = train(model, data, args.epochs, args.lr, args.batch_size, args.loss, args.seed,
+                    clip)
     train_seconds = time.perf_counter() - start
 
-    test_images, test_labels = data[2], data[3]
     correct = count_correct(model, test_images, test_labels)
     # The dynamo exporter reports progress on stdout; keep stdout for results.
     with contextlib.redirect_stdout(sys.stderr):
-        export(model.eval(), input_shape(config), path, args.exporter)
+        export(model.eval(), shape, path, args.exporter)
     check = check_export(model, path, test_images[:args.check_images])
+    extra = describe(model, path) if describe is not None else {}
     # The trained parameters too, so that PyTorch itself can be re-run on the
     # test set later (tools/demo.py does) instead of trusting the recorded figure.
     torch.save(model.state_dict(), os.path.splitext(path)[0] + ".pt")
     record = {
-        "config": config, "dataset": "fashion-mnist", "epochs": args.epochs,
-        "seed": args.seed, "exporter": args.exporter, "loss": args.loss, "lr": args.lr,
-        "batch_size": args.batch_size, "threads": args.threads,
+        **record, "dataset": "fashion-mnist", "input_shape": list(shape), **extra,
+        "epochs": args.epochs, "seed": args.seed, "exporter": args.exporter,
+        "loss": args.loss, "lr": args.lr, "batch_size": args.batch_size,
+        "threads": args.threads, "train_images": len(train_labels),
         "test_images": len(test_labels), "test_correct": correct,
         "test_accuracy": correct / len(test_labels),
         "train_seconds": round(train_seconds, 1),
         "seconds_per_epoch": round(sum(h["seconds"] for h in history) / len(history), 2),
-        "export_check": check, "history": history,
+        "export_check": {**check, "required": require}, "history": history,
     }
     with open(os.path.splitext(path)[0] + ".json", "w") as f:
         json.dump(record, f, indent=2)
         f.write("\n")
-    print(f"{config}: {100 * record['test_accuracy']:.2f}% ({correct}/{len(test_labels)}) "
+    print(f"{name}: {100 * record['test_accuracy']:.2f}% ({correct}/{len(test_labels)}) "
           f"in {train_seconds:.0f} s; wrote {path}", flush=True)
-    if check["same_predictions"] != check["images"]:
-        raise SystemExit(f"error: the export of {config} disagrees with PyTorch")
+    if require is not None and not CHECK_REQUIREMENTS[require](check):
+        raise SystemExit(f"error: the export of {name} is not {require} with PyTorch")
     return record
+
+
+def train_and_export(config: str, path: str, data, args: argparse.Namespace) -> dict:
+    """Train one configuration, export it to `path`, check it and write the JSON record."""
+    make_deterministic(args.seed, args.threads)
+    model = make_model(config, args.in_channels)
+    record = {"config": config}
+    if args.in_channels is not None:
+        record["in_channels"] = args.in_channels
+    if config.startswith("cnv"):
+        record["input"] = (f"the 28x28 image zero-padded by {CNV_PADDING} pixels on each "
+                           "side to 32x32, values in [0, 1]")
+    return train_export_check(model, config, path, input_shape(config, args.in_channels),
+                              data, args, record, require="same-predictions")
+
+
+def add_recipe_arguments(parser: argparse.ArgumentParser, *, epochs: int, loss: str,
+                         lr: float) -> None:
+    """The command-line options every training script here shares, with these defaults."""
+    parser.add_argument("-o", "--output", required=True,
+                        help="the .onnx file (the .json and .pt go next to it)")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exporter", choices=("legacy", "dynamo"), default="legacy")
+    parser.add_argument("--loss", choices=("hinge", "cross-entropy"), default=loss)
+    parser.add_argument("--lr", type=float, default=lr, help="initial Adam learning rate")
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    parser.add_argument("--train-images", type=int,
+                        help="train on the first N training images only (e.g. to time an "
+                             "epoch); default: all 60,000")
+    parser.add_argument("--check-images", type=int, default=200,
+                        help="test images to run through execute_onnx after export")
+
+
+def check_recipe_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject option values add_recipe_arguments' options cannot take."""
+    if args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    if args.train_images is not None and args.train_images < 1:
+        parser.error("--train-images must be at least 1")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("config", nargs="?", choices=FC_CONFIGS)
+    parser.add_argument("config", nargs="?", choices=CONFIGS)
     parser.add_argument("--all", action="store_true",
                         help="train every FC configuration; -o is then a directory")
-    parser.add_argument("-o", "--output", required=True,
-                        help="the .onnx file (or the directory with --all)")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--exporter", choices=("legacy", "dynamo"), default="legacy")
-    parser.add_argument("--loss", choices=("hinge", "cross-entropy"), default="hinge")
-    parser.add_argument("--lr", type=float, default=0.02, help="initial Adam learning rate")
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
-    parser.add_argument("--check-images", type=int, default=200,
-                        help="test images to run through execute_onnx after export")
+    parser.add_argument("--in-channels", type=int,
+                        help="input channels; CNV needs 1 (Fashion-MNIST is grayscale)")
+    add_recipe_arguments(parser, epochs=10, loss="hinge", lr=0.02)
     args = parser.parse_args()
+    check_recipe_arguments(parser, args)
     if args.all == (args.config is not None):
         parser.error("give either a config or --all")
-    if args.epochs < 1:
-        parser.error("--epochs must be at least 1")
+    cnv = args.config is not None and args.config.startswith("cnv")
+    if cnv and args.in_channels != 1:
+        parser.error(f"{args.config} trains on grayscale images: give --in-channels 1")
+    if not cnv and args.in_channels not in (None, 1):
+        parser.error("the FC models take one input channel")
 
-    data = load_data()
+    data = load_data(args.train_images, CNV_PADDING if cnv else 0)
     if args.all:
         for config in FC_CONFIGS:
             train_and_export(config, os.path.join(args.output, default_filename(config)),

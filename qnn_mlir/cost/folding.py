@@ -6,11 +6,16 @@ possible (parallelism is area) until its cycles drop below T: it raises its
 folding parameters in the order it lists them (`LayerOp.folding_parameters`:
 an MVAU raises SIMD, then PE), each through its legal values and within the
 layer's caps (`LayerOp.folding_caps`: an MVAU's weight stream stays within
-`max_weight_width` bits, 36 in FINN). When some layer cannot reach T even
-fully unfolded, a second pass relaxes every layer to the bottleneck's cycles,
-so that no area is spent on layers that would wait for it anyway. One
-difference from FINN's code: FINN keeps a SIMD that meets the target even when
-its weight stream is too wide; here the width limit always holds.
+`max_weight_width` bits, 36 in FINN). A layer that follows its reader
+(`LayerOp.FOLD_FOLLOWS_READER`: a convolution's pad and sliding window) takes
+the fold its reader reads, as FINN ties a sliding window's SIMD to its MVAU's,
+so no converter sits between them: the reader's read fold is then limited to
+values the follower can take, and counts the follower's cycles too. When
+some layer cannot reach T even fully unfolded, a second pass relaxes every
+layer to the bottleneck's cycles, so that no area is spent on layers that
+would wait for it anyway. One difference from FINN's code: FINN keeps a SIMD
+that meets the target even when its weight stream is too wide; here the width
+limit always holds.
 
 `fit_to_budget` picks the target: the one whose folding has the highest
 estimated throughput (the roofline of compute and I/O, design.py) with total
@@ -21,7 +26,7 @@ costs least.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from itertools import product
 
 from qnn_mlir.cost.boards import Board, Budget
@@ -38,10 +43,42 @@ class FoldingError(ValueError):
     """No folding meets the request; the message says why, with the numbers."""
 
 
+def _reader(op: LayerOp) -> LayerOp | None:
+    """The layer whose fold `op` takes: its only reader, when `op` follows its reader."""
+    if not op.FOLD_FOLLOWS_READER or len(op.out_streams) != 1:
+        return None
+    uses = list(op.out_streams[0].uses)
+    reader = uses[0].operation if len(uses) == 1 else None
+    return reader if isinstance(reader, LayerOp) and reader.READ_FOLD_PARAMETER else None
+
+
+def _followers(op: LayerOp) -> list[LayerOp]:
+    """The layers in front of `op` that take its read fold (a convolution's pad and sliding
+    window in front of its MVAU), nearest first."""
+    chain: list[LayerOp] = []
+    while op.in_streams and isinstance(producer := op.in_streams[0].owner, LayerOp) and (
+            _reader(producer) is op):
+        chain.append(producer)
+        op = producer
+    return chain
+
+
 def _legal(op: LayerOp, max_weight_width: int) -> dict[str, list[int]]:
     caps = op.folding_caps(max_weight_width)
-    return {p.name: [v for v in p.legal_values if v <= caps.get(p.name, v)] or [1]
-            for p in op.folding_parameters()}
+    legal = {p.name: [v for v in p.legal_values if v <= caps.get(p.name, v)]
+             for p in op.folding_parameters()}
+    read = op.READ_FOLD_PARAMETER
+    for follower in _followers(op):  # the fold must be one every follower can take
+        allowed = follower.folding_parameters()[0].legal_values
+        legal[read] = [v for v in legal[read] if v in allowed]  # type: ignore[index]
+    return {name: values or [1] for name, values in legal.items()}
+
+
+def _cycles(op: LayerOp, folding: Folding) -> int:
+    """The cycles of `op` at `folding`, and of its followers at its read fold."""
+    fold = folding.get(op.READ_FOLD_PARAMETER or "", 0)
+    return max([op.cycles(folding)] + [
+        f.cycles({f.folding_parameters()[0].name: fold}) for f in _followers(op) if fold])
 
 
 def fold_layer(op: LayerOp, target: int, max_weight_width: int = MAX_WEIGHT_WIDTH) -> Folding:
@@ -51,19 +88,38 @@ def fold_layer(op: LayerOp, target: int, max_weight_width: int = MAX_WEIGHT_WIDT
     for name, values in legal.items():
         for value in values:
             folding[name] = value
-            if op.cycles(folding) < target:
+            if _cycles(op, folding) < target:
                 return folding
     return folding
 
 
 def auto_folding(layers: Sequence[LayerOp], target: int,
                  max_weight_width: int = MAX_WEIGHT_WIDTH, relax: bool = True) -> list[Folding]:
-    """The folding of each layer for `target` cycles per frame, relaxed to the bottleneck."""
+    """The folding of each layer for `target` cycles per frame, relaxed to the bottleneck.
+    A layer that follows its reader takes the fold its reader reads."""
     foldings = [fold_layer(op, target, max_weight_width) for op in layers]
     achieved = max((op.cycles(f) for op, f in zip(layers, foldings, strict=True)), default=0)
     if relax and achieved > target:
         foldings = [fold_layer(op, achieved, max_weight_width) for op in layers]
-    return foldings
+    chosen = dict(zip(layers, foldings, strict=True))
+    follow_readers(layers, chosen)
+    return [chosen[op] for op in layers]
+
+
+def follow_readers(layers: Sequence[LayerOp], foldings: dict[LayerOp, Folding],
+                   keep: Collection[LayerOp] = ()) -> None:
+    """Give each layer that follows its reader (a convolution's pad, sliding window and
+    the max pool in front of it) the fold its reader reads, when that fold is legal for
+    it; the layers in `keep` (folded explicitly by a config) stay as they are. A reader
+    missing from `foldings` reads at its current folding."""
+    for op in reversed(layers):  # readers first: a max pool follows a window that follows
+        reader = _reader(op)
+        if reader is None or op in keep:
+            continue
+        parameter = op.folding_parameters()[0]
+        fold = reader.read_fold(0, foldings.get(reader))
+        if fold in parameter.legal_values:
+            foldings[op] = {parameter.name: fold}
 
 
 def candidate_targets(layers: Sequence[LayerOp], max_weight_width: int) -> list[int]:
@@ -73,7 +129,7 @@ def candidate_targets(layers: Sequence[LayerOp], max_weight_width: int) -> list[
     for op in layers:
         legal = _legal(op, max_weight_width)
         for values in product(*legal.values()):
-            reachable.add(op.cycles(dict(zip(legal, values, strict=True))))
+            reachable.add(_cycles(op, dict(zip(legal, values, strict=True))))
     return sorted(c + 1 for c in reachable)
 
 

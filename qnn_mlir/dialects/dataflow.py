@@ -44,7 +44,11 @@ from qnn_mlir.dialects.dataflow_layers import (
     HLSCall,
     LabelSelectOp,
     LayerOp,
+    MaxPoolOp,
     MVAUOp,
+    PadOp,
+    ReshapeOp,
+    SlidingWindowOp,
     StreamLayerOp,
     ThresholdingOp,
     cxx_prefix,
@@ -54,7 +58,8 @@ from qnn_mlir.dialects.dataflow_stream import StreamType, divisors, divisors_hin
 
 __all__ = [
     "AcceleratorOp", "DWCOp", "Dataflow", "FoldingParameter", "FromStreamOp", "HLSCall",
-    "LabelSelectOp", "LayerOp", "MVAUOp", "StreamLayerOp", "StreamType", "ThresholdingOp",
+    "LabelSelectOp", "LayerOp", "MVAUOp", "MaxPoolOp", "PadOp", "ReshapeOp", "SlidingWindowOp",
+    "StreamLayerOp", "StreamType", "ThresholdingOp",
     "ToStreamOp", "YieldOp", "check_stream_widths", "cxx_prefix", "divisors", "divisors_hint",
     "layer_classes",
 ]
@@ -241,6 +246,6 @@ def check_stream_widths(root: Operation) -> None:
 Dataflow = Dialect(
     "dataflow",
     [AcceleratorOp, YieldOp, ToStreamOp, FromStreamOp, MVAUOp, ThresholdingOp, LabelSelectOp,
-     DWCOp],
+     DWCOp, SlidingWindowOp, PadOp, MaxPoolOp, ReshapeOp],
     [StreamType],
 )

@@ -90,3 +90,18 @@ def value_range(element_type: Attribute) -> tuple[int, int]:
     if bounds is None:
         raise ValueError(f"{element_type} is not an integer or bipolar type")
     return bounds
+
+
+def padded_element_type(element_type: Attribute, value: float) -> Attribute | None:
+    """The element type of a tensor of `element_type` padded with `value`: itself when it
+    holds the value, si2 for a bipolar tensor padded with 0 (a padded binarized layer
+    computes on {-1, 0, +1}), None when neither holds it (floats: themselves)."""
+    bounds = element_range(element_type)
+    if bounds is None:
+        return element_type
+    if value != int(value):
+        return None
+    if isinstance(element_type, BipolarType):
+        return element_type if value in (-1, 1) else (
+            integer_type_for(-1, 1) if value == 0 else None)
+    return element_type if bounds[0] <= value <= bounds[1] else None

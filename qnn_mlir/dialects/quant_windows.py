@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerType, TensorType
+from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, TensorType
 from xdsl.irdl import irdl_op_definition, operand_def, prop_def, result_def
 from xdsl.utils.exceptions import VerifyException
 
@@ -25,7 +25,7 @@ from qnn_mlir.dialects.checks import (
     shape_of,
     tensor_type,
 )
-from qnn_mlir.dialects.datatypes import BipolarType, value_range
+from qnn_mlir.dialects.datatypes import BipolarType, padded_element_type, value_range
 from qnn_mlir.dialects.quant_base import QuantOp
 from qnn_mlir.dialects.shapes import conv_output_size
 
@@ -47,9 +47,11 @@ class PadOp(QuantOp):
     """Spatial padding of an NHWC tensor with a constant `value`.
 
     `pads` is [top, left, bottom, right] (ONNX's order for 2-D). The value must
-    be one the element type holds: an integer tensor pads with an integer in its
-    range, and a `!quant.bipolar` tensor cannot pad with 0 (a layer that does
-    must compute on an integer encoding of {-1, 0, +1} instead).
+    be one the element type holds, and the result keeps the element type, with
+    one exception: a `!quant.bipolar` tensor padded with 0 (a binarized
+    convolution with zero padding, as PyTorch computes it) becomes an si2
+    tensor of {-1, 0, +1}, and the layer after it computes on that integer
+    encoding.
     """
 
     name = "quant.pad"
@@ -66,7 +68,6 @@ class PadOp(QuantOp):
                 f"'{self.name}' needs 4 pads >= 0 ([top, left, bottom, right]), got {list(pads)}"
             )
         self._check_value()
-        check_same_element_type(self, self.input, self.output)
         check_result_shape(self, (n, h + pads[0] + pads[2], w + pads[1] + pads[3], c))
 
     def _check_value(self) -> None:
@@ -74,17 +75,18 @@ class PadOp(QuantOp):
         element = tensor_type(self.input).element_type
         if not math.isfinite(value):
             raise VerifyException(f"'{self.name}' pad value must be finite, got {value}")
-        if isinstance(element, BipolarType):
-            if value not in (-1.0, 1.0):
-                raise VerifyException(
-                    f"'{self.name}' cannot pad a !quant.bipolar tensor with {value:g}: it holds "
-                    "only -1 and +1; pad an integer encoding of the values instead")
-        elif isinstance(element, IntegerType):
+        expected = padded_element_type(element, value)
+        if expected is None:
             low, high = value_range(element)
-            if value != int(value) or not low <= value <= high:
-                raise VerifyException(
-                    f"'{self.name}' pad value {value:g} is not a value of {element} "
-                    f"([{low}, {high}])")
+            holds = "-1 and +1 (or 0, padded to si2)" if isinstance(
+                element, BipolarType) else f"[{low}, {high}]"
+            raise VerifyException(
+                f"'{self.name}' pad value {value:g} is not a value of {element} ({holds})")
+        result = tensor_type(self.output).element_type
+        if result != expected:
+            raise VerifyException(
+                f"'{self.name}' result element type must be {expected} for a {element} input "
+                f"padded with {value:g}, got {result}")
 
     @property
     def pad_value(self) -> float:

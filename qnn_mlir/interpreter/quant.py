@@ -21,7 +21,7 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import integer_bounds
 from qnn_mlir.dialects.shapes import conv_output_size
-from qnn_mlir.interpreter.stream_math import exact_matmul
+from qnn_mlir.interpreter.stream_math import exact_matmul, pad_nhwc, sliding_windows_nhwc
 
 # -- rounding and integer ranges (QONNX spec) --------------------------------
 
@@ -241,24 +241,12 @@ class QuantFunctions(InterpreterFunctions):
 
     @impl(quant.PadOp)
     def run_pad(self, interpreter: Interpreter, op: quant.PadOp, args: tuple[Any, ...]):
-        (x,) = args
-        top, left, bottom, right = _props(op, "pads")
-        return (np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)),
-                       constant_values=np.asarray(op.pad_value).astype(x.dtype)),)
+        return (pad_nhwc(args[0], _props(op, "pads"), op.pad_value),)
 
     @impl(quant.SlidingWindowOp)
     def run_sliding_window(self, interpreter: Interpreter, op: quant.SlidingWindowOp,
                            args: tuple[Any, ...]):
-        (x,) = args
-        (kernel_h, kernel_w), (stride_h, stride_w) = _props(op, "kernel"), _props(op, "strides")
-        # [N, H - KH + 1, W - KW + 1, C, KH, KW], then every stride-th window
-        windows = np.lib.stride_tricks.sliding_window_view(x, (kernel_h, kernel_w), axis=(1, 2))
-        windows = windows[:, ::stride_h, ::stride_w]
-        n, out_h, out_w, channels = windows.shape[:4]
-        # element (kh * KW + kw) * C + c of each window vector
-        vectors = windows.transpose(0, 1, 2, 4, 5, 3)
-        return (np.ascontiguousarray(vectors).reshape(n, out_h, out_w,
-                                                      kernel_h * kernel_w * channels),)
+        return (sliding_windows_nhwc(args[0], _props(op, "kernel"), _props(op, "strides")),)
 
     @impl(quant.ReshapeOp)
     def run_reshape(self, interpreter: Interpreter, op: quant.ReshapeOp, args: tuple[Any, ...]):

@@ -99,6 +99,18 @@ def _ports(accelerator: dataflow.AcceleratorOp) -> tuple[Block, dict[SSAValue, S
     return block, mapping
 
 
+def _connect_view(accelerator: dataflow.AcceleratorOp, op: dataflow.LayerOp,
+                  mapping: dict[SSAValue, SSAValue]) -> None:
+    """A stream view has no hardware: its reader reads the view's input stream."""
+    (source,), (output,) = op.in_streams, op.out_streams
+    if output in mapping:
+        raise DiagnosticException(
+            f"convert-dataflow-to-hls: accelerator @{accelerator.sym_name.data} ends with "
+            f"the view '{op.name}': an output port needs a layer producing it")
+    _check_single_use(accelerator, output, f"the output of '{op.name}'")
+    mapping[output] = mapping[source]
+
+
 def _lower(op: dataflow.LayerOp, prefix: str, accelerator: str) -> dataflow.HLSCall:
     """The layer's own lowering; a layer kind without one is a diagnostic."""
     try:
@@ -131,6 +143,9 @@ def build_kernel(accelerator: dataflow.AcceleratorOp, stream_depth: int
     roms: list[hls.RomOp] = []
     headers: list[str] = []
     for index, (op, prefix) in enumerate(zip(layers, layer_prefixes(layers), strict=True)):
+        if op.STREAM_VIEW:
+            _connect_view(accelerator, op, mapping)
+            continue
         for number, output in enumerate(op.out_streams):
             suffix = "_out" if len(op.out_streams) == 1 else f"_out{number}"
             _check_single_use(accelerator, output, f"the output of {prefix}")

@@ -106,8 +106,7 @@ def _thresholds_reason(op: quant.MultiThresholdOp) -> str | None:
     rank = len(quant.shape_of(op.input))
     if quant.channel_axis(op.data_layout.data, rank) != rank - 1:
         return ("its channels are not the innermost dimension (data_layout NCHW): streams "
-                "carry channels innermost, and convolutional feature maps are not lowered to "
-                "NHWC streams yet")
+                "carry channels innermost (NHWC)")
     if thresholds is None:
         return "its thresholds are not a constant"
     if not _is_integer(op.output):
@@ -137,6 +136,39 @@ def _topk_reason(op: quant.TopKOp) -> str | None:
     return None
 
 
+def _feature_map_reason(op: quant.SlidingWindowOp | quant.PadOp | quant.MaxPoolOp
+                        ) -> str | None:
+    if not _is_integer(op.input):
+        return (f"its input is {_element(op.input)}, not integers: the layer in front of it "
+                "computes in float on the host")
+    if isinstance(op, quant.PadOp) and op.pad_value != int(op.pad_value):
+        return f"it pads with {op.pad_value}, which is not an integer"
+    if isinstance(op, quant.MaxPoolOp):
+        kernel, strides = op.kernel_shape.get_values(), op.strides.get_values()
+        if not op.channels_last:
+            return ("it pools an NCHW tensor: streams carry channels innermost (a max pool "
+                    "after a lowered convolution pools channels-last)")
+        if any(op.pads.get_values()):
+            return "it pads its windows; the streaming max pool takes no padding"
+        if any(s > k for s, k in zip(strides, kernel, strict=True)):
+            return "its strides exceed its kernel: pixels between windows would be skipped"
+    return None
+
+
+def _reshape_reason(op: quant.ReshapeOp) -> str | None:
+    in_shape, out_shape = quant.shape_of(op.input), quant.shape_of(op.output)
+    if not _is_integer(op.input):
+        return "it rearranges a float tensor, which stays on the host with the float ops"
+    if not isinstance(op.input.owner, dataflow.FromStreamOp):
+        return "it reshapes a host tensor, not a layer's output stream"
+    if not in_shape or not out_shape or in_shape[0] != out_shape[0] or (
+            out_shape[-1] % in_shape[-1]):
+        return (f"it reshapes {list(in_shape)} to {list(out_shape)}: a stream can be viewed "
+                "with a new shape only when the batch dimension stays and the new innermost "
+                "dimension is a multiple of the old one (a flatten)")
+    return None
+
+
 def unconvertible_reason(op: Operation) -> str | None:
     """Why this pass leaves `op` on the host; None if it converts it (or it is not quant)."""
     if isinstance(op, quant.MatMulOp | quant.XnorPopcountOp):
@@ -145,9 +177,13 @@ def unconvertible_reason(op: Operation) -> str | None:
         return _thresholds_reason(op)
     if isinstance(op, quant.TopKOp):
         return _topk_reason(op)
+    if isinstance(op, quant.SlidingWindowOp | quant.PadOp | quant.MaxPoolOp):
+        return _feature_map_reason(op)
+    if isinstance(op, quant.ReshapeOp):
+        return _reshape_reason(op)
     if isinstance(op, quant.ConvOp):
-        return ("convolutions are not lowered to streaming layers yet (sliding window + "
-                "MVAU): it runs on the host in float")
+        return ("it is a convolution that lower-conv did not lower (see its diagnostic): it "
+                "runs on the host in float")
     return None
 
 
@@ -195,6 +231,13 @@ def host_reason(op: Operation) -> str:
                  for r in op.results)
     if floats and isinstance(op, quant.ReshapeOp | quant.TransposeOp):
         return "it rearranges a float tensor, which stays on the host with the float ops"
+    if isinstance(op, quant.TransposeOp):
+        if tuple(op.perm.get_values()) == quant.TO_NHWC:
+            return ("it reorders the image to channels-last (NHWC), the pixel order the "
+                    "accelerator streams; a transpose of a whole frame cannot stream, so the "
+                    "host does it (feed NHWC images to skip it)")
+        return ("a transpose of a whole tensor cannot stream (it needs the whole frame "
+                "before its first output); it runs on the host")
     if floats:
         return "it computes in float; float compute stays on the host"
     if isinstance(op, quant.ElementwiseBinaryOp):
@@ -361,6 +404,34 @@ def _convert(op: Operation, namer: LayerNamer) -> None:
         props = {"name": namer.name(source_module(op) or op.indices.name_hint, "label_select"),
                  "K": op.k, "PE": IntegerAttr(1, i64)}
         _replace_with_layer(op, op.indices, dataflow.LabelSelectOp, op.input, props, [op])
+    elif isinstance(op, quant.SlidingWindowOp | quant.PadOp | quant.MaxPoolOp):
+        _convert_feature_map(op, namer)
+    elif isinstance(op, quant.ReshapeOp):
+        _replace_with_layer(op, op.output, dataflow.ReshapeOp, op.input, {}, [op])
+
+
+def _convert_feature_map(op: quant.SlidingWindowOp | quant.PadOp | quant.MaxPoolOp,
+                         namer: LayerNamer) -> None:
+    """The window ops of a lowered convolution or pool, on NHWC streams, unfolded."""
+    one = IntegerAttr(1, i64)
+    layer_cls: type[dataflow.StreamLayerOp]
+    if isinstance(op, quant.SlidingWindowOp):
+        layer_cls, kind = dataflow.SlidingWindowOp, "sliding_window"
+        props: dict[str, Attribute] = {"kernel": op.kernel, "strides": op.strides, "SIMD": one}
+    elif isinstance(op, quant.PadOp):
+        layer_cls, kind = dataflow.PadOp, "pad"
+        props = {"pads": op.pads, "value": IntegerAttr(int(op.pad_value), i64), "SIMD": one}
+    else:
+        layer_cls, kind = dataflow.MaxPoolOp, "maxpool"
+        props = {"kernel": op.kernel_shape, "strides": op.strides, "PE": one}
+    # The window ops of a convolution share its module path with its MVAU: a suffix tells
+    # them apart (`features.3_sliding_window`), or the kind prefix of a numeric path
+    # (`sliding_window_1`, next to `mvau_1`, for an nn.Sequential index).
+    name = source_module(op)
+    if name and kind != "maxpool" and not name[:1].isdigit():
+        name = f"{name}_{kind}"
+    props["name"] = namer.name(name or op.output.name_hint, kind)
+    _replace_with_layer(op, op.output, layer_cls, op.input, props, [op])
 
 
 @dataclass(frozen=True)
@@ -377,6 +448,14 @@ class ConvertQuantToDataflow(ModulePass):
       host by default), integer ones on an integer input.
     - `quant.topk` (largest, innermost axis, integer scores, only the indices
       used) becomes a `dataflow.label_select` with i64 indices.
+    - The window ops of a lowered convolution on integer or bipolar NHWC
+      tensors become streaming layers: `quant.pad` a `dataflow.pad` (with an
+      integer value), `quant.sliding_window` a `dataflow.sliding_window`, a
+      channels-last `quant.maxpool` without padding a `dataflow.maxpool`; the
+      4-D matmul after a window becomes an MVAU over OH*OW vectors.
+    - A `quant.reshape` of a layer's output that keeps the batch dimension and
+      grows the innermost one (the flatten in front of the first fully
+      connected layer) becomes a `dataflow.reshape` view of its stream.
 
     Each layer reads through `dataflow.to_stream` and writes through
     `dataflow.from_stream`; between two converted layers the pair is fused, so

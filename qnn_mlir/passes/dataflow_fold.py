@@ -26,6 +26,7 @@ from qnn_mlir.cost.folding import (
     auto_folding,
     fit_to_budget,
     fold_for_fps,
+    follow_readers,
 )
 from qnn_mlir.dialects import dataflow
 from qnn_mlir.dialects.dataflow import LayerOp, StreamType, divisors_hint
@@ -180,8 +181,11 @@ class DataflowFold(ModulePass):
     Options (at most one of `config` and `target-fps`):
       config            JSON file mapping layer names to foldings,
                         {"fc0": {"PE": 16, "SIMD": 49}, "act": {"PE": 4}}; layers not
-                        listed keep theirs. MVAU: PE divides MH, SIMD divides MW;
-                        thresholding and label_select: PE divides the channels/labels
+                        listed keep theirs, except that a convolution's pad, sliding
+                        window and max pool take the SIMD of the MVAU they feed, as in
+                        FINN. MVAU: PE divides MH, SIMD divides MW; thresholding and
+                        label_select: PE divides the channels/labels; sliding_window,
+                        pad (SIMD) and maxpool (PE) divide the channels
       target-fps        fold every layer for this many frames per second
       budget            the share of the board a design may use: a fraction for every
                         resource, or lut=0.7,bram=0.8,dsp=0.8 (the default)
@@ -222,6 +226,7 @@ class DataflowFold(ModulePass):
         foldings: dict[LayerOp, Folding] = {}
         if self.config:
             foldings = config_folding(layers, _read_config(self.config), self.config)
+            follow_readers(layers, foldings, keep=set(foldings))
         else:
             for design, members in _hardware_designs(layers).items():
                 try:

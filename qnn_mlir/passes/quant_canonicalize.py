@@ -17,6 +17,7 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
+from xdsl.rewriter import InsertPoint
 
 from qnn_mlir.dialects import quant
 from qnn_mlir.interpreter.constant_eval import constant_value
@@ -74,6 +75,47 @@ class MoveTransposesBelowMaxPools(RewritePattern):
         name = op.output.name_hint
         rewriter.replace(op, [pooled, back])
         pooled.output.name_hint, back.output.name_hint = f"{name or 'pool'}_nhwc", name
+
+
+class FlattenChannelsLast(RewritePattern):
+    """A fully connected layer reading the NCHW flatten of a channels-last tensor reads the
+    channels-last flatten instead, its weight rows permuted to match: no transpose of the
+    data is left between the last convolution and the first fully connected layer.
+
+    matmul(reshape(transpose(x, to NCHW)), W), x of shape [N, H, W, C], becomes
+    matmul(reshape(x), W'), with row (h*W + w)*C + c of W' being row c*H*W + h*W + w
+    of W (the same products, summed in another order: exact on integers; the
+    pattern only fires on constant weights of an integer or bipolar layer)."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, quant.MatMulOp | quant.XnorPopcountOp):
+            return
+        flatten, weights = op.lhs.owner, constant_array(op.rhs)
+        if (weights is None or quant.is_float_tensor(op.lhs)
+                or not isinstance(flatten, quant.ReshapeOp) or not op.lhs.has_one_use()):
+            return
+        transpose = flatten.input.owner
+        if (not isinstance(transpose, quant.TransposeOp) or not transpose.output.has_one_use()
+                or tuple(transpose.perm.get_values()) != quant.TO_NCHW):
+            return
+        n, height, width, channels = quant.shape_of(transpose.input)
+        if quant.shape_of(flatten.output) != (n, channels * height * width):
+            return
+        rows = np.arange(channels * height * width).reshape(channels, height, width)
+        permuted = np.ascontiguousarray(weights[rows.transpose(1, 2, 0).reshape(-1)])
+        new_weights = make_constant(permuted, quant.tensor_type(op.rhs).element_type)
+        new_weights.result.name_hint = op.rhs.name_hint
+        channels_last = quant.ReshapeOp.build(
+            operands=[transpose.input], result_types=[flatten.output.type])
+        # Another order of the same elements: another value, so another name (stages are
+        # compared value by value under their names).
+        channels_last.output.name_hint = f"{flatten.output.name_hint or 'flatten'}_nhwc"
+        channels_last.location = flatten.location
+        rewriter.insert([new_weights, channels_last], InsertPoint.before(op))
+        op.operands[0], op.operands[1] = channels_last.output, new_weights.result
+        rewriter.notify_op_modified(op)
+        rewriter.erase(flatten)
+        rewriter.erase(transpose)
 
 
 class RemoveNeutralArithmetic(RewritePattern):
@@ -152,7 +194,9 @@ class QuantCanonicalize(ModulePass):
 
     Identity reshapes and transposes go, a transpose of a transpose becomes one
     (none if they cancel), a transpose to NCHW moves below the max pool that reads
-    it (which then pools channels-last), x+0, x-0, x*1 and x/1 go (when
+    it (which then pools channels-last), a fully connected layer reading the NCHW
+    flatten of a channels-last tensor reads its channels-last flatten with its
+    weight rows permuted, x+0, x-0, x*1 and x/1 go (when
     broadcasting leaves x's type unchanged), transposes of constants become
     constants, quant ops of constants that only elementwise ops read (a
     quantized bias) become constants, and unused pure ops are erased. Semantics are unchanged, bit
@@ -168,6 +212,7 @@ class QuantCanonicalize(ModulePass):
                     RemoveIdentityLayoutOps(),
                     ComposeTransposes(),
                     MoveTransposesBelowMaxPools(),
+                    FlattenChannelsLast(),
                     RemoveNeutralArithmetic(),
                     FoldConstantLayoutOps(),
                     FoldConstantOperands(),

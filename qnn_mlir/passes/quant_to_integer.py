@@ -27,7 +27,12 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qnn_mlir.diagnostics import location_text
 from qnn_mlir.dialects import quant
-from qnn_mlir.dialects.datatypes import BipolarType, integer_type_for, value_range
+from qnn_mlir.dialects.datatypes import (
+    BipolarType,
+    integer_type_for,
+    padded_element_type,
+    value_range,
+)
 from qnn_mlir.dialects.datatypes import integer_bounds as bounds
 from qnn_mlir.interpreter.quant import int_quant_op_levels
 from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
@@ -253,13 +258,16 @@ class QuantToInteger:
 
     def _integer_input(self, value: SSAValue) -> tuple[SSAValue | None, float | None]:
         """The integer tensor behind a matmul input: itself, or x in x * scalar, also
-        seen through layout ops (a flatten or `x.view(...)` after an activation), which
-        are then rebuilt on the integer tensor: moving a positive scalar factor across a
-        reshape, transpose or max pool is exact."""
+        seen through layout ops (a flatten or `x.view(...)` after an activation) and zero
+        padding, which are then rebuilt on the integer tensor: moving a positive scalar
+        factor across a reshape, transpose or max pool is exact, and so is moving any
+        factor across a pad of 0 (0 * scale = 0: the integer tensor pads with 0)."""
         if not quant.is_float_tensor(value):
             return value, None
         layouts: list[Operation] = []
-        while isinstance(value.owner, quant.LAYOUT_OPS):
+        while isinstance(value.owner, (*quant.LAYOUT_OPS, quant.PadOp)):
+            if isinstance(value.owner, quant.PadOp) and value.owner.pad_value != 0:
+                return None, None
             layouts.append(value.owner)
             value = value.owner.input
         owner = value.owner
@@ -270,24 +278,42 @@ class QuantToInteger:
             return None, None
         integer = owner.lhs
         for layout in reversed(layouts):
-            element = quant.tensor_type(integer).element_type
+            element = layout_result_element(layout, quant.tensor_type(integer).element_type)
+            if element is None:  # a zero pad of integers that do not hold 0
+                return None, None
             rebuilt = type(layout).build(
                 operands=[integer], properties=dict(layout.properties),
                 result_types=[TensorType(element, quant.shape_of(layout.results[0]))])
             rebuilt.results[0].name_hint = layout.results[0].name_hint
+            rebuilt.location = layout.location  # a lowered conv's ops keep the layer's name
             self.rewriter.insert_op(rebuilt, InsertPoint.after(layout))
             integer = rebuilt.results[0]
         return integer, scale
 
 
+def layout_result_element(op: Operation, element_type: Attribute) -> Attribute | None:
+    """The element type of a layout op or zero pad applied to `element_type` values:
+    unchanged, except that a pad may widen it (bipolar padded with 0 is si2); None when
+    the pad value is not representable."""
+    if isinstance(op, quant.PadOp):
+        return padded_element_type(element_type, op.pad_value)
+    return element_type
+
+
 def retype_layout_users(value: SSAValue) -> None:
-    """Layout ops after a now-integer tensor carry its element type forward."""
+    """Layout ops and zero pads after a now-integer tensor carry its element type forward
+    (a pad of a bipolar tensor with 0: si2)."""
     element_type = quant.tensor_type(value).element_type
     for use in list(value.uses):
         user = use.operation
-        if isinstance(user, quant.LAYOUT_OPS) and user.results[0].type.element_type != element_type:
-            result = user.results[0]
-            new_type = TensorType(element_type, quant.shape_of(result))
+        if not isinstance(user, (*quant.LAYOUT_OPS, quant.PadOp)):
+            continue
+        if isinstance(user, quant.PadOp) and user.pad_value != 0:
+            continue
+        result = user.results[0]
+        new_element = layout_result_element(user, element_type)
+        if new_element is not None and result.type.element_type != new_element:
+            new_type = TensorType(new_element, quant.shape_of(result))
             retype_layout_users(Rewriter.replace_value_with_new_type(result, new_type))
 
 

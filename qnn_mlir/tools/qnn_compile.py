@@ -39,8 +39,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="share of the board the design may use: a fraction for every "
                         "resource (0.5) or per resource (lut=0.7,bram=0.8,dsp=0.8, the "
                         "default)")
-    parser.add_argument("--check-images", type=int, default=1000,
-                        help="inputs for the C simulation check (default 1000)")
+    parser.add_argument("--check-images", type=int,
+                        help="inputs for the C simulation check (default: 1000, fewer for a "
+                        "model of more than 20 M multiply-accumulates per image, at least 100)")
     parser.add_argument("--skip-csim", action="store_true",
                         help="stop after writing the HLS project (no g++ build, no check)")
     args = parser.parse_args(argv)

@@ -115,6 +115,13 @@ class LayerOp(IRDLOperation):
     None: it reads whatever its inputs carry."""
     WRITE_FOLD_PARAMETER: ClassVar[str | None] = None
     """The folding parameter that is the fold the layer writes to every output (PE)."""
+    FOLD_FOLLOWS_READER: ClassVar[bool] = False
+    """Automatic folding gives the layer the fold its only reader reads (its first folding
+    parameter), as FINN ties a sliding window's SIMD to its MVAU's: no converter between
+    them, and the reader folds for both (cost/folding.py)."""
+    STREAM_VIEW: ClassVar[bool] = False
+    """A view (`dataflow.reshape`): no hardware, its output stream is its input stream under
+    another shape; `convert-dataflow-to-hls` connects its reader to its input."""
     HLS_HEADER: ClassVar[str] = ""
     """Include path of the C++ header that defines the layer's template."""
     HLS_HEADER_DIR: ClassVar[str | None] = None

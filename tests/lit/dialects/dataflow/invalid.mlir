@@ -483,3 +483,125 @@ func.func @boundary_inside(%x: tensor<1x4xsi4>) -> tensor<1x4xsi4> {
   func.return %y : tensor<1x4xsi4>
 }
 // CHECK: error: 'dataflow.from_stream' cannot be inside a 'dataflow.accelerator': the accelerator's operands and results are its tensor boundary
+
+// -----
+
+// === feature-map layers (sliding_window, pad, maxpool) and the reshape view
+
+func.func @window_not_nhwc(%s: !dataflow.stream<1x36x2xui4, 2>) {
+  %0 = dataflow.sliding_window %s SIMD 2 {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>} : !dataflow.stream<1x36x2xui4, 2> -> !dataflow.stream<1x4x4x18xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.sliding_window' input stream must be an NHWC feature map [1, H, W, C], got [1, 36, 2]
+
+// -----
+
+func.func @window_too_large(%s: !dataflow.stream<1x2x6x2xui4, 2>) {
+  %0 = dataflow.sliding_window %s SIMD 2 {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>} : !dataflow.stream<1x2x6x2xui4, 2> -> !dataflow.stream<1x1x4x18xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.sliding_window' kernel [3, 3] is larger than the 2x6 input
+
+// -----
+
+func.func @window_output_size(%s: !dataflow.stream<1x6x6x2xui4, 2>) {
+  %0 = dataflow.sliding_window %s SIMD 2 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : !dataflow.stream<1x6x6x2xui4, 2> -> !dataflow.stream<1x4x4x18xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.sliding_window' output is 4x4 pixels; kernel [3, 3] and strides [2, 2] on 6x6 give 2x2
+
+// -----
+
+func.func @window_simd(%s: !dataflow.stream<1x6x6x6xui4, 4>) {
+  %0 = dataflow.sliding_window %s SIMD 4 {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>} : !dataflow.stream<1x6x6x6xui4, 4> -> !dataflow.stream<1x4x4x54xui4, 4>
+  func.return
+}
+// CHECK: '!dataflow.stream' fold (4) must be >= 1 and divide the innermost dimension (6)
+
+// -----
+
+func.func @window_vector(%s: !dataflow.stream<1x6x6x2xui4, 2>) {
+  %0 = dataflow.sliding_window %s SIMD 2 {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>} : !dataflow.stream<1x6x6x2xui4, 2> -> !dataflow.stream<1x4x4x16xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.sliding_window' output stream has 16 elements per pixel, expected 18
+
+// -----
+
+func.func @window_kernel_rank(%s: !dataflow.stream<1x6x6x2xui4, 2>) {
+  %0 = dataflow.sliding_window %s SIMD 2 {kernel = array<i64: 3>, strides = array<i64: 1, 1>} : !dataflow.stream<1x6x6x2xui4, 2> -> !dataflow.stream<1x4x4x6xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.sliding_window' needs 2 kernel sizes and 2 strides, all >= 1, got [3] and [1, 1]
+
+// -----
+
+func.func @pad_value(%s: !dataflow.stream<1x4x4x2xui4, 2>) {
+  %0 = dataflow.pad %s SIMD 2 {pads = array<i64: 1, 1, 1, 1>, value = -1 : i64} : !dataflow.stream<1x4x4x2xui4, 2> -> !dataflow.stream<1x6x6x2xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.pad' pad value -1 is not a value of ui4 ([0, 15])
+
+// -----
+
+func.func @pad_bipolar_zero(%s: !dataflow.stream<1x4x4x2x!quant.bipolar, 2>) {
+  %0 = dataflow.pad %s SIMD 2 {pads = array<i64: 1, 1, 1, 1>, value = 0 : i64} : !dataflow.stream<1x4x4x2x!quant.bipolar, 2> -> !dataflow.stream<1x6x6x2x!quant.bipolar, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.pad' output element type must be si2 for a !quant.bipolar input, got !quant.bipolar
+
+// -----
+
+func.func @pad_bipolar_two(%s: !dataflow.stream<1x4x4x2x!quant.bipolar, 2>) {
+  %0 = dataflow.pad %s SIMD 2 {pads = array<i64: 1, 1, 1, 1>, value = 2 : i64} : !dataflow.stream<1x4x4x2x!quant.bipolar, 2> -> !dataflow.stream<1x6x6x2xsi3, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.pad' cannot pad a !quant.bipolar stream with 2: it holds only -1 and +1 (0 pads it into si2)
+
+// -----
+
+func.func @pad_shape(%s: !dataflow.stream<1x4x4x2xui4, 2>) {
+  %0 = dataflow.pad %s SIMD 2 {pads = array<i64: 1, 1, 1, 0>, value = 0 : i64} : !dataflow.stream<1x4x4x2xui4, 2> -> !dataflow.stream<1x6x6x2xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.pad' output is 6x6 pixels; pads [1, 1, 1, 0] on 4x4 give 6x5
+
+// -----
+
+func.func @pad_fold(%s: !dataflow.stream<1x4x4x2xui4, 2>) {
+  %0 = dataflow.pad %s SIMD 2 {pads = array<i64: 1, 1, 1, 1>, value = 0 : i64} : !dataflow.stream<1x4x4x2xui4, 2> -> !dataflow.stream<1x6x6x2xui4, 1>
+  func.return
+}
+// CHECK: error: 'dataflow.pad' output stream fold (1) must equal SIMD (2): the layer writes the channel words it reads
+
+// -----
+
+func.func @maxpool_stride_over_kernel(%s: !dataflow.stream<1x8x8x2xui4, 2>) {
+  %0 = dataflow.maxpool %s PE 2 {kernel = array<i64: 2, 2>, strides = array<i64: 3, 3>} : !dataflow.stream<1x8x8x2xui4, 2> -> !dataflow.stream<1x3x3x2xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.maxpool' strides [3, 3] exceed the kernel [2, 2]: pixels between the windows would be skipped, which the layer does not implement
+
+// -----
+
+func.func @maxpool_element_type(%s: !dataflow.stream<1x8x8x2xui4, 2>) {
+  %0 = dataflow.maxpool %s PE 2 {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : !dataflow.stream<1x8x8x2xui4, 2> -> !dataflow.stream<1x4x4x2xui5, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.maxpool' output element type ui5 must equal the input element type ui4
+
+// -----
+
+func.func @reshape_count(%s: !dataflow.stream<1x2x2x4xui4, 4>) {
+  %0 = dataflow.reshape %s : !dataflow.stream<1x2x2x4xui4, 4> -> !dataflow.stream<1x12xui4, 4>
+  func.return
+}
+// CHECK: error: 'dataflow.reshape' cannot view [1, 2, 2, 4] as [1, 12]: the batch dimension and the number of elements must stay
+
+// -----
+
+func.func @reshape_fold(%s: !dataflow.stream<1x2x2x4xui4, 4>) {
+  %0 = dataflow.reshape %s : !dataflow.stream<1x2x2x4xui4, 4> -> !dataflow.stream<1x8x2xui4, 2>
+  func.return
+}
+// CHECK: error: 'dataflow.reshape' output fold (2) must equal the input fold (4): a view keeps the words

@@ -100,3 +100,25 @@ func.func @boundaries(%x: tensor<1x8xf32>) -> tensor<1x4xui1> {
   %y = dataflow.from_stream %t : !dataflow.stream<1x4xui1, 2> -> tensor<1x4xui1>
   func.return %y : tensor<1x4xui1>
 }
+
+// A convolution's layers on an NHWC feature map: pad, sliding window (whose
+// SIMD the MVAU reads), the MVAU over OH*OW window vectors, a max pool, and
+// the flatten in front of a fully connected layer as a stream view.
+// CHECK-LABEL: func.func @conv_layers
+// CHECK: %[[P:.*]] = dataflow.pad %{{.*}} SIMD 2 {pads = array<i64: 1, 0, 1, 2>} : !dataflow.stream<1x4x5x2xui4, 2> -> !dataflow.stream<1x6x7x2xui4, 2>
+// CHECK-NEXT: %[[W:.*]] = dataflow.sliding_window %[[P]] SIMD 2 {kernel = array<i64: 3, 3>, strides = array<i64: 1, 2>} : !dataflow.stream<1x6x7x2xui4, 2> -> !dataflow.stream<1x4x3x18xui4, 2>
+// CHECK-NEXT: %[[M:.*]] = dataflow.mvau %[[W]] MW 18 MH 2 SIMD 2 PE 1
+// CHECK-NEXT: %[[Q:.*]] = dataflow.maxpool %[[M]] PE 2 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : !dataflow.stream<1x4x3x2xui9, 1> -> !dataflow.stream<1x1x1x2xui9, 2>
+// CHECK-NEXT: %[[R:.*]] = dataflow.reshape %[[Q]] : !dataflow.stream<1x1x1x2xui9, 2> -> !dataflow.stream<1x2xui9, 2>
+func.func @conv_layers(%x: !dataflow.stream<1x4x5x2xui4, 2>) {
+  %p = dataflow.pad %x SIMD 2 {pads = array<i64: 1, 0, 1, 2>, value = 0 : i64}
+      : !dataflow.stream<1x4x5x2xui4, 2> -> !dataflow.stream<1x6x7x2xui4, 2>
+  %w = dataflow.sliding_window %p SIMD 2 {kernel = array<i64: 3, 3>, strides = array<i64: 1, 2>}
+      : !dataflow.stream<1x6x7x2xui4, 2> -> !dataflow.stream<1x4x3x18xui4, 2>
+  %m = dataflow.mvau %w MW 18 MH 2 SIMD 2 PE 1 {weights = dense<1> : tensor<18x2xsi2>}
+      : !dataflow.stream<1x4x3x18xui4, 2> -> !dataflow.stream<1x4x3x2xui9, 1>
+  %q = dataflow.maxpool %m PE 2 {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>}
+      : !dataflow.stream<1x4x3x2xui9, 1> -> !dataflow.stream<1x1x1x2xui9, 2>
+  %r = dataflow.reshape %q : !dataflow.stream<1x1x1x2xui9, 2> -> !dataflow.stream<1x2xui9, 2>
+  func.return
+}

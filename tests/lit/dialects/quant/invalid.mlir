@@ -639,11 +639,19 @@ func.func @pad_negative(%x: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
 
 // -----
 
-// In {-1, +1} there is no 0 to pad with.
+// In {-1, +1} there is no 0 to pad with: the result is si2.
 func.func @pad_bipolar_with_zero(%x: tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3x!quant.bipolar> {
   %0 = quant.pad %x {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3x!quant.bipolar>
-// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' cannot pad a !quant.bipolar tensor with 0: it holds only -1 and +1; pad an integer encoding of the values instead{{$}}
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' result element type must be si2 for a !quant.bipolar input padded with 0, got !quant.bipolar{{$}}
   func.return %0 : tensor<1x6x6x3x!quant.bipolar>
+}
+
+// -----
+
+func.func @pad_bipolar_with_two(%x: tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3xsi3> {
+  %0 = quant.pad %x {pads = array<i64: 1, 1, 1, 1>, value = 2.0 : f64} : (tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3xsi3>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.pad' pad value 2 is not a value of !quant.bipolar (-1 and +1 (or 0, padded to si2)){{$}}
+  func.return %0 : tensor<1x6x6x3xsi3>
 }
 
 // -----

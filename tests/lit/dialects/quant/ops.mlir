@@ -271,6 +271,14 @@ func.func @pad(%x: tensor<1x4x4x3xsi4>) -> tensor<1x7x5x3xsi4> {
   func.return %0 : tensor<1x7x5x3xsi4>
 }
 
+// A binarized layer padded with 0 computes on {-1, 0, +1}.
+// CHECK-LABEL: func.func @pad_bipolar_with_zero
+// CHECK-NEXT: quant.pad %{{.*}} {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3xsi2>
+func.func @pad_bipolar_with_zero(%x: tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3xsi2> {
+  %0 = quant.pad %x {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x3x!quant.bipolar>) -> tensor<1x6x6x3xsi2>
+  func.return %0 : tensor<1x6x6x3xsi2>
+}
+
 // CHECK-LABEL: func.func @sliding_window
 // CHECK-NEXT: quant.sliding_window %{{.*}} {kernel = array<i64: 3, 2>, strides = array<i64: 2, 1>} : (tensor<1x7x5x3x!quant.bipolar>) -> tensor<1x3x4x18x!quant.bipolar>
 func.func @sliding_window(%x: tensor<1x7x5x3x!quant.bipolar>) -> tensor<1x3x4x18x!quant.bipolar> {
