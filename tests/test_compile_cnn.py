@@ -11,6 +11,8 @@ g++ C simulation of the emitted HLS C++ compute exactly what the model computes.
 * bnn_pynq's CNV w1a1, w1a2 and w2a2 as published (3x32x32, seeded random
   weights): 100 random inputs, bit for bit against the interpreter, and a
   sample against qonnx's execute_onnx;
+* CNV w1a1 and w2a2 with one input channel, trained on Fashion-MNIST padded to
+  32x32 (examples/): 200 test images, the same way;
 * CNV-w1a1 at FINN's notebook folding has FINN's 32,768-cycle bottleneck
   (about 3,050 frames/s at 100 MHz); the default folding reaches as much
   within the budget.
@@ -130,3 +132,24 @@ def test_default_folding_of_cnv_w1a1_reaches_finn_within_the_budget(cnv_w1a1):
     assert summary.compute_fps >= 3050, summary.text()
     assert all(summary.total[key] <= allowed for key, allowed in summary.budget.items()), \
         summary.text()
+
+
+@pytest.mark.parametrize("name", ["cnv_w1a1_fmnist", "cnv_w2a2_fmnist"])
+def test_trained_cnv_on_fashion_mnist(name, tmp_path):
+    """CNV trained on Fashion-MNIST padded to 32x32 (tools/train_bnn_pynq.py
+    --in-channels 1): 200 test images, bit for bit against the interpreter, and a
+    sample against execute_onnx (which the training run's export check found
+    bit-identical to PyTorch on 200 images)."""
+    model = os.path.join(EXAMPLES, f"{name}.onnx")
+    images, labels = fashion_mnist("test")
+    images = np.pad(images[:200], ((0, 0), (0, 0), (2, 2), (2, 2)))
+    labels = labels[:200]
+    build = str(tmp_path / "build")
+    summary = compile_model(model, build, CompileOptions(check_inputs=images[:20]))
+    assert summary.check == "C simulation == imported model, bit for bit, on 20 inputs"
+    assert summary.accelerated_macs == summary.total_macs, summary.text()
+    simulated = run_module_csim(load_stage(build, "04-hls"), [images])[0]
+    np.testing.assert_array_equal(simulated, run_module(load_stage(build, "01-imported"),
+                                                        [images])[0])
+    np.testing.assert_array_equal(simulated[:3], qonnx_reference(model, images[:3]))
+    assert np.mean(simulated.argmax(1) == labels) > 0.8
