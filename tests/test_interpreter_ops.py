@@ -173,3 +173,27 @@ def test_batchnorm_relu_topk_chain(tmp_path, rng):
     model.ir_version = 8
     batch = rng.integers(-3, 4, size=(25, 6)).astype(np.float32)
     check_against_qonnx(model, batch, tmp_path)
+
+
+@pytest.mark.parametrize("channels,dtype", [(1, np.float32), (5, np.float32), (5, np.int64),
+                                            (1, np.float64)])
+def test_sorted_threshold_count_is_the_comparison_count(channels, dtype, rng):
+    """The binary-search count equals #{i : x >= T[c, i]} computed column by column, with
+    unsorted rows, repeated thresholds, -0.0, infinities and NaN inputs (NaN reaches
+    no threshold), and NaN thresholds (never reached)."""
+    from qnn_mlir.interpreter.stream_math import sorted_threshold_count
+
+    thresholds = rng.integers(-4, 5, size=(channels, 7)).astype(dtype)
+    values = rng.integers(-6, 7, size=(40, 3, channels)).astype(dtype)
+    if np.issubdtype(dtype, np.floating):
+        thresholds /= 2
+        values /= 2
+        values.flat[:6] = [np.nan, -0.0, 0.0, np.inf, -np.inf, np.nan]
+        with_nan = thresholds.copy()
+        with_nan[0, 3] = np.nan
+        cases = [thresholds, with_nan]
+    else:
+        cases = [thresholds]
+    for table in cases:
+        expected = sum((values >= table[:, i]).astype(np.int64) for i in range(table.shape[1]))
+        np.testing.assert_array_equal(sorted_threshold_count(values, table), expected)

@@ -21,7 +21,12 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from qnn_mlir.dialects import quant
 from qnn_mlir.dialects.datatypes import integer_bounds
 from qnn_mlir.dialects.shapes import conv_output_size
-from qnn_mlir.interpreter.stream_math import exact_matmul, pad_nhwc, sliding_windows_nhwc
+from qnn_mlir.interpreter.stream_math import (
+    exact_matmul,
+    pad_nhwc,
+    sliding_windows_nhwc,
+    sorted_threshold_count,
+)
 
 # -- rounding and integer ranges (QONNX spec) --------------------------------
 
@@ -79,11 +84,11 @@ def multithreshold(x, thresholds, out_scale: float, out_bias: float, channel_axi
     result is the exact integer count * out_scale + out_bias.
     """
     moved = np.moveaxis(x, channel_axis, -1)
-    counts = np.zeros(moved.shape, dtype=np.int64 if integer_result else np.float32)
-    # One comparison per threshold column keeps memory at one tensor (vs. C x N).
-    for column in thresholds.T:
-        counts += moved >= column
-    result = np.moveaxis(counts, -1, channel_axis)
+    dtype = np.result_type(moved, thresholds)  # the comparison's type, as moved >= T
+    counts = sorted_threshold_count(moved.astype(dtype, copy=False),
+                                    np.asarray(thresholds).astype(dtype, copy=False))
+    result = np.moveaxis(counts if integer_result else counts.astype(np.float32), -1,
+                         channel_axis)
     if integer_result:
         return result * int(out_scale) + int(out_bias)
     if out_scale != 1.0 or out_bias != 0.0:

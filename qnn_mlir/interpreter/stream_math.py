@@ -40,27 +40,38 @@ def exact_matmul(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def threshold_count(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """count[..., c] = #{i : values[..., c] >= thresholds[c or 0, i]}, as int64.
 
-    Integers: the count does not depend on the order of a row, so rows are
-    sorted and each count is one binary search (memory stays at one output
-    array). Floats (the input quantizer): one float32 comparison per column,
-    as `quant.multithreshold` computes it, so NaN reaches no threshold.
+    The count does not depend on the order of a row, so rows are sorted and each
+    count is one binary search: #{T <= x} is the insertion point of x after its
+    equals (memory stays at one output array, and a 255-threshold input quantizer
+    costs 8 comparisons per element instead of 255). Integers compare as int64;
+    float thresholds (the input quantizer) compare in float32, as
+    `quant.multithreshold` does, and NaN reaches no threshold.
     """
     if np.issubdtype(np.asarray(thresholds).dtype, np.floating):
-        x = np.asarray(values, dtype=np.float32)
-        columns = np.asarray(thresholds, dtype=np.float32).T
-        # Count in the narrowest type that holds N (a quarter of the memory traffic of
-        # int64 for an 8-bit quantizer), then widen once.
-        counts = np.zeros(x.shape, dtype=np.uint8 if len(columns) < 256 else np.int64)
-        for column in columns:
-            counts += x >= column
-        return counts.astype(np.int64)
-    values = np.asarray(values, dtype=np.int64)
-    rows = np.sort(np.asarray(thresholds, dtype=np.int64), axis=1)
+        return sorted_threshold_count(np.asarray(values, dtype=np.float32),
+                                      np.asarray(thresholds, dtype=np.float32))
+    return sorted_threshold_count(np.asarray(values, dtype=np.int64),
+                                  np.asarray(thresholds, dtype=np.int64))
+
+
+def sorted_threshold_count(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """threshold_count on arrays of one dtype, thresholds C x N or 1 x N (channels last in
+    `values`); the comparison x >= T of that dtype, NaN counting nothing."""
+    rows = np.sort(thresholds, axis=1)
+    if np.issubdtype(rows.dtype, np.floating) and np.isnan(rows).any():
+        # NaN sorts last but x >= NaN is never true: count column by column instead.
+        counts = np.zeros(values.shape, dtype=np.int64)
+        for column in thresholds.T:
+            counts += values >= column
+        return counts
     if rows.shape[0] == 1:
-        return np.searchsorted(rows[0], values, side="right").astype(np.int64)
-    counts = np.empty(values.shape, dtype=np.int64)
-    for channel, row in enumerate(rows):
-        counts[..., channel] = np.searchsorted(row, values[..., channel], side="right")
+        counts = np.searchsorted(rows[0], values, side="right").astype(np.int64)
+    else:
+        counts = np.empty(values.shape, dtype=np.int64)
+        for channel, row in enumerate(rows):
+            counts[..., channel] = np.searchsorted(row, values[..., channel], side="right")
+    if np.issubdtype(values.dtype, np.floating):
+        counts[np.isnan(values)] = 0  # NaN sorts after every threshold; it reaches none
     return counts
 
 
