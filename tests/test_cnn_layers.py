@@ -5,13 +5,13 @@ C simulation against qonnx's execute_onnx on the exported file.
 Every scale is a power of two (Brevitas' fixed-point quantizers) and there is
 no bias or BatchNorm, so every value is exact in float32 and bit-exactness is
 the right bar. Together the models cover kernels 1, 2, 3, 5 and 7 and a 2x3
-one, strides 1 and 2 (also per axis), symmetric and per-axis padding,
-non-square inputs, max pools with kernel equal to stride and 3x3 at stride 2,
+one, strides 1 and 2 (also per axis), symmetric, per-axis and asymmetric
+padding (PyTorch's padding="same" with even kernels, exported as ONNX
+auto_pad SAME_UPPER), non-square inputs, max pools with kernel equal to stride
+and 3x3 at stride 2,
 2-, 3-, 4- and 8-bit weights and activations, signed and unsigned, and
 binarized layers: an unpadded one (XNOR-popcount) and zero-padded ones, which
-compute on {-1, 0, +1}. Asymmetric padding has no Brevitas layer (a Conv's
-pads are symmetric per axis); it is covered at the IR level, by lower-conv's
-sweep against onnxruntime and the pad layer's tests (test_feature_map_layers).
+compute on {-1, 0, +1}.
 """
 
 from __future__ import annotations
@@ -112,6 +112,18 @@ def model_k2_signed_w2a2():
         conv(8, 4, 4, 2, padding=1), signed(2), torch.nn.Flatten(), linear(4 * 3 * 3, 5, 2))
 
 
+def model_same_even_kernel_w4a4():
+    """1x9x11 input; a 4x4 conv with padding="same" (asymmetric: 1 before, 2 after, as
+    PyTorch pads an even kernel) and a 2x4 one, 4-bit."""
+    import torch
+    conv, linear, relu, _, _, _, qnn = _layers()
+    return torch.nn.Sequential(
+        qnn.QuantIdentity(act_quant=_fixed_input(), bit_width=8),
+        conv(1, 4, 4, 4, padding="same"), relu(4),
+        conv(4, 3, (2, 4), 4, padding="same"), relu(4), torch.nn.Flatten(),
+        linear(3 * 9 * 11, 5, 4))
+
+
 def model_binarized():
     """Bipolar 3x10x10 input; a binarized 3x3 conv without padding (XNOR-popcount), a
     2x2 max pool of {-1, +1} (OR), binarized 3x3 convs padded by 1 (on {-1, 0, +1})."""
@@ -142,6 +154,7 @@ MODELS = {
     "k5_s2_pool3s2_nonsquare_w3a3": (model_k5_w3a3, (1, 1, 21, 17)),
     "k7_stride21_w8a8": (model_k7_w8a8, (1, 2, 15, 13)),
     "k2_s2_signed_w2a2": (model_k2_signed_w2a2, (1, 1, 16, 16)),
+    "same_even_kernel_w4a4": (model_same_even_kernel_w4a4, (1, 1, 9, 11)),
     "binarized_padded": (model_binarized, (1, 3, 10, 10)),
 }
 

@@ -108,15 +108,19 @@ def test_domain_spellings_import_the_same_ops(domain, tmp_path, rng):
 @pytest.mark.parametrize(
     "attributes,bias",
     [({"pads": [1, 1, 1, 1]}, False), ({"strides": [2, 2]}, True),
-     ({"dilations": [2, 1], "pads": [0, 1, 2, 0]}, False), ({"group": 2}, True)],
+     ({"dilations": [2, 1], "pads": [0, 1, 2, 0]}, False), ({"group": 2}, True),
+     # auto_pad SAME with even kernels: asymmetric pads (PyTorch's padding="same")
+     ({"auto_pad": "SAME_UPPER", "kernel_shape": [4, 2]}, False),
+     ({"auto_pad": "SAME_LOWER", "kernel_shape": [2, 4], "strides": [2, 1]}, True)],
 )
 def test_conv(attributes, bias, tmp_path, rng):
     group = attributes.get("group", 1)
-    weights = {"w": rng.integers(-1, 2, size=(4, 4 // group, 3, 3)).astype(np.float32)}
+    kernel = attributes.get("kernel_shape", [3, 3])
+    weights = {"w": rng.integers(-1, 2, size=(4, 4 // group, *kernel)).astype(np.float32)}
     if bias:
         weights["b"] = rng.integers(-5, 5, size=4).astype(np.float32)
     model = single_node_model("Conv", [1, 4, 7, 6], weights, [None],
-                              {"kernel_shape": [3, 3], **attributes})
+                              {"kernel_shape": kernel, **attributes})
     batch = rng.integers(-4, 4, size=(5, 4, 7, 6)).astype(np.float32)
     check_against_qonnx(model, batch, tmp_path)
 

@@ -323,17 +323,35 @@ def convert_gemm(v: NodeView) -> Sequence[SSAValue]:
     return [product]
 
 
+def _same_pads(sizes: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
+               dilations: Sequence[int], upper: bool) -> list[int]:
+    """ONNX auto_pad SAME_UPPER / SAME_LOWER as explicit [top, left, bottom, right]: the
+    output is ceil(size / stride), and an odd total goes at the end (UPPER) or the
+    beginning (LOWER). PyTorch's padding="same" with an even kernel exports this."""
+    begins, ends = [], []
+    for size, k, stride, dilation in zip(sizes, kernel, strides, dilations, strict=True):
+        total = max((-(-size // stride) - 1) * stride + (k - 1) * dilation + 1 - size, 0)
+        small, large = total // 2, total - total // 2
+        begins.append(small if upper else large)
+        ends.append(large if upper else small)
+    return begins + ends
+
+
 def _spatial_attrs(v: NodeView, kernel: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
     auto_pad = v.attr("auto_pad", "NOTSET")
-    if auto_pad not in ("NOTSET", "VALID"):
+    if auto_pad not in ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"):
         raise ConversionError(
-            f"auto_pad '{auto_pad}' is not supported; export with explicit pads"
+            f"auto_pad '{auto_pad}' is not an ONNX value (NOTSET, VALID, SAME_UPPER, "
+            "SAME_LOWER)"
         )
     if len(kernel) != 2:
         raise ConversionError(f"only 2-D windows are supported, got kernel_shape {list(kernel)}")
     strides = list(v.attr("strides", [1, 1]))
     pads = list(v.attr("pads", [0, 0, 0, 0]))
     dilations = list(v.attr("dilations", [1, 1]))
+    if auto_pad.startswith("SAME"):
+        sizes = v.input(0).type.get_shape()[2:]
+        pads = _same_pads(sizes, kernel, strides, dilations, auto_pad == "SAME_UPPER")
     return strides, pads, dilations
 
 
