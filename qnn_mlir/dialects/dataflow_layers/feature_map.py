@@ -25,18 +25,23 @@ from qnn_mlir.dialects.shapes import conv_output_size
 
 
 class FeatureMapOp(StreamLayerOp):
-    """A layer reading and writing an NHWC feature map, `CHANNEL_FOLD` channels per word.
+    """A layer reading and writing an NHWC feature map, READ_FOLD_PARAMETER channels per word.
 
     It takes the fold its reader reads (a convolution's pad, window and pool in front
     of its MVAU, as FINN ties them), unless a config sets it."""
 
-    CHANNEL_FOLD: ClassVar[str] = "SIMD"
-    """The folding parameter: channels per word, read and written (a subclass declares
-    it as its READ_FOLD_PARAMETER and WRITE_FOLD_PARAMETER too)."""
+    # A subclass names its channel fold (SIMD or PE) as both READ_FOLD_PARAMETER and
+    # WRITE_FOLD_PARAMETER: it writes the channel words it reads.
     FOLD_FOLLOWS_READER: ClassVar[bool] = True
 
+    @property
+    def channel_fold(self) -> str:
+        """The folding parameter that is the channels per word (SIMD or PE)."""
+        assert self.READ_FOLD_PARAMETER is not None
+        return self.READ_FOLD_PARAMETER
+
     def folding_parameters(self) -> list[FoldingParameter]:
-        return [FoldingParameter(self.CHANNEL_FOLD, "C", self.channels)]
+        return [FoldingParameter(self.channel_fold, "C", self.channels)]
 
     @property
     def in_height(self) -> int:
@@ -56,7 +61,7 @@ class FeatureMapOp(StreamLayerOp):
 
     def channel_words(self, folding: Folding | None = None) -> int:
         """Words per pixel: C / fold."""
-        return self.channels // self.param(self.CHANNEL_FOLD, folding)
+        return self.channels // self.param(self.channel_fold, folding)
 
     def pair(self, name: str) -> tuple[int, int]:
         """A two-element array property (kernel, strides) as a tuple."""
@@ -88,9 +93,9 @@ class FeatureMapOp(StreamLayerOp):
 
     def check_channels(self, out_channels: int) -> None:
         """The fold dividing C and written unchanged; `out_channels` per output pixel."""
-        fold = self.param(self.CHANNEL_FOLD)
-        self._check_positive(**{self.CHANNEL_FOLD: fold})
-        self._check_multiple("C", self.channels, self.CHANNEL_FOLD, fold)
+        fold = self.param(self.channel_fold)
+        self._check_positive(**{self.channel_fold: fold})
+        self._check_multiple("C", self.channels, self.channel_fold, fold)
         if self.out_type.get_shape()[3] != out_channels:
             raise VerifyException(
                 f"'{self.name}' output stream has {self.out_type.get_shape()[3]} elements per "
@@ -98,7 +103,7 @@ class FeatureMapOp(StreamLayerOp):
         if self.out_type.fold.data != fold:
             raise VerifyException(
                 f"'{self.name}' output stream fold ({self.out_type.fold.data}) must equal "
-                f"{self.CHANNEL_FOLD} ({fold}): the layer writes the channel words it reads")
+                f"{self.channel_fold} ({fold}): the layer writes the channel words it reads")
 
 
 class WindowOp(FeatureMapOp):

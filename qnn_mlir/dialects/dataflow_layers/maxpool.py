@@ -36,7 +36,6 @@ class MaxPoolOp(WindowOp):
         "type($input) `->` type($output)")
 
     KIND: ClassVar[str] = "maxpool"
-    CHANNEL_FOLD: ClassVar[str] = "PE"
     READ_FOLD_PARAMETER: ClassVar[str | None] = "PE"
     WRITE_FOLD_PARAMETER: ClassVar[str | None] = "PE"
     HLS_HEADER: ClassVar[str] = "qnn/maxpool.h"

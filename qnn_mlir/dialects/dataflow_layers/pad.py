@@ -41,7 +41,6 @@ class PadOp(FeatureMapOp):
         "$input `SIMD` $SIMD attr-dict `:` type($input) `->` type($output)")
 
     KIND: ClassVar[str] = "pad"
-    CHANNEL_FOLD: ClassVar[str] = "SIMD"
     READ_FOLD_PARAMETER: ClassVar[str | None] = "SIMD"
     WRITE_FOLD_PARAMETER: ClassVar[str | None] = "SIMD"
     HLS_HEADER: ClassVar[str] = "qnn/pad.h"

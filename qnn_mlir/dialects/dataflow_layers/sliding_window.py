@@ -36,7 +36,6 @@ class SlidingWindowOp(WindowOp):
         "type($input) `->` type($output)")
 
     KIND: ClassVar[str] = "sliding_window"
-    CHANNEL_FOLD: ClassVar[str] = "SIMD"
     READ_FOLD_PARAMETER: ClassVar[str | None] = "SIMD"
     WRITE_FOLD_PARAMETER: ClassVar[str | None] = "SIMD"
     HLS_HEADER: ClassVar[str] = "qnn/sliding_window.h"
