@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import tempfile
 import time
@@ -29,7 +30,7 @@ from qnn_mlir.compile_summary import (
     folding_config,
 )
 from qnn_mlir.cost.boards import Board, Budget
-from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.diagnostics import QnnError, excerpt
 from qnn_mlir.passes.dataflow_partition import host_op_reasons
 from qnn_mlir.tools.output import replace_directory
 
@@ -43,7 +44,7 @@ TESTBENCH_FRAMES = 100
 """Images whose accelerator inputs and outputs go to hls/tb_*.bin for Vitis C simulation."""
 
 
-def _passes(spec: str) -> list:
+def _passes(spec: str, prefix: str) -> list:
     """The pass instances of a pipeline spec (as after qnn-opt -p); named pipelines are
     expanded into their steps, so that each step is a stage of its own."""
     from xdsl.passes import PassPipeline
@@ -53,27 +54,31 @@ def _passes(spec: str) -> list:
 
     try:
         passes = PassPipeline.parse_spec(get_all_passes(), spec).passes
-    except DiagnosticException as error:
-        raise QnnError(f"error: {error}") from error
+    except (DiagnosticException, ValueError) as error:  # ValueError: a mistyped option
+        raise QnnError(f"{prefix}error: invalid pass pipeline: {excerpt(error)}") from error
     return [step for p in passes for step in pipeline_steps(p)]
 
 
-def run_stages(module: ModuleOp, spec: str) -> list[Stage]:
+def run_stages(module: ModuleOp, spec: str, where: str | None = None) -> list[Stage]:
     """Apply the passes of `spec` one by one to copies of `module`: the IR after each
-    (verified), named after its pass. Failures are QnnErrors naming the pass."""
+    (verified), named after its pass. Failures are QnnErrors naming the pass, located at
+    `where` (the model's file) when it is given."""
     from xdsl.utils.exceptions import DiagnosticException
 
     from qnn_mlir.dialects import make_context
     from qnn_mlir.passes import is_exact
 
+    prefix = f"{where}: " if where else ""
     stages = []
-    for step in _passes(spec):
+    for step in _passes(spec, prefix):
         module = module.clone()
         try:
             step.apply(make_context(), module)
             module.verify()
         except DiagnosticException as error:
-            raise QnnError(f"error: {error}") from error
+            # the first paragraph: xDSL prints the failing op after a verifier's message
+            message = str(error).strip().split("\n\n")[0]
+            raise QnnError(f"{prefix}error: {message}") from error
         stages.append(Stage(step.name, module, is_exact(step), str(step.pipeline_pass_spec())))
     return stages
 
@@ -114,10 +119,12 @@ class CompileOptions:
     board: str = "pynq-z1"
     folding: str | None = None
     target_fps: float | None = None
+    """Frames/s to fold for (finite, at least 0.001); None: the fastest that fits."""
     budget: str | None = None
     """The share of the board the design may use (`0.6`, `lut=0.7,bram=0.8,dsp=0.8`)."""
     check_images: int | None = None
-    """Inputs for the check; None: as many as `default_check_images` gives."""
+    """Inputs for the check, 1 to MAX_CHECK_IMAGES; None: as many as
+    `default_check_images` gives."""
     stream_depth: int = 2
     skip_csim: bool = False
     check_inputs: np.ndarray | None = None
@@ -136,14 +143,19 @@ class Lowered:
 
 
 def _fold_step(options: CompileOptions, board: Board, budget: Budget) -> tuple[str, str]:
-    """The dataflow-fold pass spec for the options, and how it chooses, in words."""
-    share = f' budget="{options.budget}"' if options.budget else ""
+    """The dataflow-fold pass spec for the options, and how it chooses, in words.
+
+    Only checked values go into the spec (`check_options`), and the budget as the numbers
+    it parsed to: a `"` or `}` of the user's cannot add pass options."""
+    share = f' budget="{budget.option_text()}"' if options.budget else ""
     within = f"{budget.text()} of the {board.title}"
-    if options.folding:
+    if options.folding is not None:
         path = os.path.abspath(options.folding)
         return (f'dataflow-fold{{config="{path}"}}', f"from {options.folding}")
-    if options.target_fps:
-        return (f"dataflow-fold{{target-fps={options.target_fps}{share}}}",
+    if options.target_fps is not None:
+        # positional: xDSL's option lexer reads 1e+30 as a malformed number
+        fps = np.format_float_positional(float(options.target_fps), trim="-")
+        return (f"dataflow-fold{{target-fps={fps}{share}}}",
                 f"FINN's automatic folding for {options.target_fps:,.0f} frames/s, within "
                 f"{within}")
     return (f"dataflow-fold{{{share.strip()}}}" if share else "dataflow-fold",
@@ -151,14 +163,60 @@ def _fold_step(options: CompileOptions, board: Board, budget: Budget) -> tuple[s
             "--target-fps)")
 
 
-def resolve_target(options: CompileOptions) -> tuple[Board, Budget]:
-    """The board and budget of the options; unknown names are one diagnostic, up front."""
-    from qnn_mlir.cost.boards import get_board, parse_budget
+MAX_CHECK_IMAGES = 10_000
+"""The most inputs the check runs: the size of the Fashion-MNIST test set, and minutes
+of interpreter time for a CNN."""
 
+UNQUOTABLE = frozenset('"\\') | {chr(code) for code in range(32)}
+"""Characters a path cannot hold inside a pass option's quotes (xDSL's string literal)."""
+
+
+def _check_folding_file(path: str) -> None:
+    """The --folding config, read and checked before any work: a diagnostic at the file."""
+    from qnn_mlir.passes.dataflow_fold import check_config_values, read_folding_config
+
+    unquotable = sorted(UNQUOTABLE.intersection(os.path.abspath(path)))
+    if unquotable:
+        raise QnnError(f"{path}: error: the path holds {unquotable[0]!r}, which cannot be "
+                       "passed to dataflow-fold{config=...}; rename the file or its folder")
     try:
-        return get_board(options.board), parse_budget(options.budget or "")
+        config = read_folding_config(path)
+    except ValueError as error:
+        raise QnnError(f"{path}: error: the folding config {error}") from error
+    try:
+        check_config_values(config)
+    except ValueError as error:
+        raise QnnError(f"{path}: error: {error}") from error
+
+
+def check_options(options: CompileOptions) -> tuple[Board, Budget]:
+    """The board and budget of the options, every option checked up front: a bad one is
+    one diagnostic before any work, never a traceback."""
+    from qnn_mlir.cost.boards import get_board, parse_budget
+    from qnn_mlir.passes.dataflow_fold import target_fps_problem
+
+    if options.budget is not None and not options.budget.strip():
+        raise QnnError("qnn-compile: error: --budget is empty; give a share such as 0.5 or "
+                       "lut=0.7,bram=0.8,dsp=0.8, or leave the option out for the default")
+    try:
+        board, budget = get_board(options.board), parse_budget(options.budget or "")
     except ValueError as error:
         raise QnnError(f"qnn-compile: error: {error}") from error
+    if options.folding is not None and options.target_fps is not None:
+        raise QnnError("qnn-compile: error: give --folding or --target-fps, not both")
+    if options.target_fps is not None:
+        problem = target_fps_problem(options.target_fps, board.clock_mhz)
+        if problem is not None:
+            raise QnnError(f"qnn-compile: error: --target-fps {problem}")
+    images = options.check_images
+    if images is not None and (isinstance(images, bool) or not isinstance(images, int)
+                               or not 1 <= images <= MAX_CHECK_IMAGES):
+        raise QnnError(f"qnn-compile: error: --check-images must be a whole number of inputs "
+                       f"from 1 to {MAX_CHECK_IMAGES:,}, got {images!r}; without it, up to "
+                       "1,000 (fewer for a large model)")
+    if options.folding is not None:
+        _check_folding_file(options.folding)
+    return board, budget
 
 
 def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
@@ -169,7 +227,7 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
     from qnn_mlir.cost.macs import accelerated_macs
     from qnn_mlir.frontend.onnx_importer import import_onnx
 
-    board, budget = resolve_target(options)
+    board, budget = check_options(options)
     summary = CompileSummary(os.path.basename(model_path), board.title, board.part,
                              board.clock_mhz)
     timer = time.perf_counter()
@@ -178,16 +236,17 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
     imported = import_onnx(model_path)
     set_target(imported, board)  # every stage knows its board
     passes = [Stage("import", imported)]
-    passes += run_stages(imported, "lower-conv,streamline-pipeline")
+    passes += run_stages(imported, "lower-conv,streamline-pipeline", model_path)
     stages["01-imported"], stages["02-integer"] = imported, passes[-1].module
     fold, summary.folding_source = _fold_step(options, board, budget)
-    passes += run_stages(passes[-1].module, "convert-quant-to-dataflow,dataflow-partition")
+    passes += run_stages(passes[-1].module, "convert-quant-to-dataflow,dataflow-partition",
+                         model_path)
     if not has_accelerator(passes[-1].module):
         raise QnnError(f"qnn-compile: error: nothing in {model_path} can run on the "
                        "accelerator; every op stays on the host:\n" + "\n".join(
                            f"  {name}: {reason}" for name, reason in
                            host_op_reasons(passes[-1].module)))
-    passes += run_stages(passes[-1].module, f"{fold},dataflow-insert-dwc")
+    passes += run_stages(passes[-1].module, f"{fold},dataflow-insert-dwc", model_path)
     dataflow_form = stages["03-dataflow"] = passes[-1].module
     stages["04-hls"] = to_hls_form(dataflow_form, options.stream_depth)
     files = emit_project(stages["04-hls"])
@@ -195,7 +254,7 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
 
     result = accelerator_estimate(dataflow_form, board, budget)
     fill_estimates(summary, result, budget)
-    if options.target_fps and result.compute_fps < options.target_fps:
+    if options.target_fps is not None and result.compute_fps < options.target_fps:
         summary.folding_source += (f"; {options.target_fps:,.0f} frames/s is out of reach: the "
                                    f"fastest folding gives {result.compute_fps:,.0f}")
     files[FOLDING_FILE] = folding_config(result)
@@ -240,8 +299,8 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
         summary.seconds["C simulation"] = time.perf_counter() - timer
         timer = time.perf_counter()
         pipeline = ",".join(stage.spec for stage in lowered.passes[1:])
-        reproduce = (f"qnn-translate --import-onnx {model_path} -o imported.mlir && qnn-run "
-                     f"imported.mlir --bisect -p '{pipeline}'")
+        reproduce = (f"qnn-translate --import-onnx {shlex.quote(model_path)} -o imported.mlir "
+                     f"&& qnn-run imported.mlir --bisect -p {shlex.quote(pipeline)}")
         result = check_compiled(lowered.passes, simulated, inputs, reproduce, references)
         summary.seconds["check"] = time.perf_counter() - timer
         summary.check, summary.tie_inputs = result.text(), result.tie_inputs

@@ -19,9 +19,33 @@ from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
+import qnn_mlir.float_literals  # noqa: F401 - reads 0x7f800000 in a dense<f32> as +inf
+
 
 class QnnError(Exception):
     """A user-facing error whose message is already a complete diagnostic."""
+
+
+MAX_QUOTED_CHARS = 400
+"""How much of a foreign text (another library's exception, a printed op) a diagnostic
+quotes: xDSL and numpy messages may embed a whole module, a megabyte for TFC."""
+
+MAX_DIAGNOSTIC_CHARS = 10_000
+"""The most a tool prints for one diagnostic: enough for 40 lines of g++ errors or a
+list of every host op, never a whole module."""
+
+
+def excerpt(text: object, limit: int = MAX_QUOTED_CHARS) -> str:
+    """`text` cut to `limit` characters, with a note saying how much was left out."""
+    text = str(text).strip()
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()} ... ({len(text) - limit:,} more characters not shown)"
+
+
+def with_location(where: str, diagnostic: str) -> str:
+    """Prefix `where: ` to a diagnostic that does not say where yet (`error: ...`)."""
+    return f"{where}: {diagnostic}" if diagnostic.startswith("error:") else diagnostic
 
 
 def location_text(op: Operation) -> str:
@@ -85,9 +109,10 @@ class LocatingParser(Parser):
         start = self._current_token.span.get_location()
         try:
             op = super().parse_operation()
-        except VerifyException as error:
+        except (VerifyException, ValueError) as error:
             # Custom-format parsers build ops, and building checks constraints
-            # (a memref where a tensor is required, an i32 where i64 is).
+            # (a memref where a tensor is required, an i32 where i64 is); attribute
+            # constructors raise ValueError (a dense value out of its type's range).
             line = start.line + self._line_offset
             source = self.lexer.input.content.split("\n")[start.line - 1]
             raise QnnError(format_diagnostic(
@@ -155,7 +180,10 @@ def innermost_message(error: BaseException) -> str:
 
 
 def verify_module(module: ModuleOp, sources: dict[str, list[str]] | None = None) -> None:
-    """Verify every op; raise QnnError located at the first op that fails."""
+    """Verify every op, then SSA order (`ssa_order.py`); raise QnnError located at the
+    first op that fails."""
+    from qnn_mlir.ssa_order import first_order_violation
+
     for op in module.walk():
         try:
             op.verify(verify_nested_ops=False)
@@ -163,6 +191,10 @@ def verify_module(module: ModuleOp, sources: dict[str, list[str]] | None = None)
             where, source, col = _op_where(op, sources or {})
             message = innermost_message(error)
             raise QnnError(format_diagnostic(where, message, source, col)) from error
+    violation = first_order_violation(module)
+    if violation is not None:
+        where, source, col = _op_where(violation.op, sources or {})
+        raise QnnError(format_diagnostic(where, violation.message, source, col))
 
 
 def parse_module_text(ctx, text: str, filename: str, line_offset: int = 0) -> ModuleOp:
@@ -203,7 +235,7 @@ def run_tool(tool_name: str, body: Callable[[], int | None]) -> NoReturn:
     try:
         code = body() or 0
     except QnnError as error:
-        print(str(error), file=sys.stderr)
+        print(excerpt(error, MAX_DIAGNOSTIC_CHARS), file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
         code = 130
@@ -211,7 +243,7 @@ def run_tool(tool_name: str, body: Callable[[], int | None]) -> NoReturn:
         if os.environ.get("QNN_DEBUG"):
             raise
         print(
-            f"{tool_name}: internal error: {type(error).__name__}: {error}\n"
+            f"{tool_name}: internal error: {type(error).__name__}: {excerpt(error)}\n"
             f"(this is a bug in {tool_name}; rerun with QNN_DEBUG=1 for a traceback)",
             file=sys.stderr,
         )

@@ -83,6 +83,23 @@ def missing_external_data() -> Writer:
     return write
 
 
+def quant_with(scale=0.5, zeropt=0.0, bits=4.0) -> onnx.ModelProto:
+    """x -> Quant -> y with the given scale, zero point and bit width initializers."""
+    return make_model([quant_node()], [initializer("scale", scale),
+                                       initializer("zeropt", zeropt), initializer("bits", bits)])
+
+
+def with_graph_input(model: onnx.ModelProto, name: str, shape) -> onnx.ModelProto:
+    """`model` with one more graph input declaration (FLOAT of `shape`) named `name`."""
+    model.graph.input.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
+    return model
+
+
+def with_output_twice(model: onnx.ModelProto) -> onnx.ModelProto:
+    model.graph.output.append(model.graph.output[0])
+    return model
+
+
 # ---------------------------------------------------------------------------
 # IR snippets for qnn-opt
 # ---------------------------------------------------------------------------
@@ -103,6 +120,21 @@ def relu_ir(op: str = "quant.relu %x", arg: str = "tensor<1x4xf32>",
         "}\n"
     )
 
+
+USE_BEFORE_DEFINITION = """\
+func.func @main(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %b = quant.relu %a : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  %a = quant.relu %x : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  func.return %b : tensor<1x4xf32>
+}
+"""
+
+DENSE_OUT_OF_RANGE = """\
+func.func @main() -> tensor<si4> {
+  %c = arith.constant dense<9> : tensor<si4>
+  func.return %c : tensor<si4>
+}
+"""
 
 MATMUL_MISMATCH = """\
 func.func @main(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
@@ -147,6 +179,8 @@ func.func @main(%x: tensor<1x1x2x3xf32>, %z: tensor<f32>) -> tensor<1x1x2x3xf32>
 }
 """
 """An activation quantizer whose scale varies along the width (axis 3)."""
+ZERO_SCALE_IR = WIDTH_SCALE_IR.replace("[[[[0.5, 1.0, 2.0]]]]", "[[[[0.5, 0.0, 2.0]]]]")
+"""A quantizer whose constant per-channel scale has a 0."""
 COMPUTED_ZERO_IR = WIDTH_SCALE_IR.replace("%s, %zero", "%s, %z").replace(
     "[[[[0.5, 1.0, 2.0]]]]", "[[[[0.5, 0.5, 0.5]]]]")
 """The same with a per-tensor scale but a zero point that is a function argument."""
@@ -300,6 +334,23 @@ TRANSLATE_CASES = [
                   "Quant", ["x", "scale", "zeropt"], ["y"], name="quant", domain=QONNX_DOMAIN,
                   signed=1, narrow=0, rounding_mode="ROUND"))),
               "node 'quant' (op type 'Quant'): error: missing input 3 (bitwidth)"),
+    translate("quant-bitwidth-nan", "Quant bitwidth NaN", "bits_nan.onnx",
+              onnx_file(quant_model(quant_node(), bits=np.nan)),
+              "node 'quant' (op type 'Quant'): error: bitwidth must be a single integer, "
+              "got nan"),
+    translate("quant-scale-nan", "Quant scale NaN", "scale_nan.onnx",
+              onnx_file(quant_with(scale=np.nan)),
+              "node 'quant' (op type 'Quant'): error: 'quant.int_quant' scale must be finite "
+              "and > 0, got nan"),
+    translate("quant-scale-overflow", "8-bit Quant with scale 3e38 (level -128 times it "
+              "overflows float32)", "scale_3e38.onnx",
+              onnx_file(quant_with(scale=3e38, bits=8.0)),
+              "node 'quant' (op type 'Quant'): error: 'quant.int_quant' scale 3e+38 times the "
+              "largest level magnitude 128 is 3.84e+40, which overflows float32"),
+    translate("quant-zero-point-range", "4-bit signed Quant with zero point 100",
+              "zero_100.onnx", onnx_file(quant_with(zeropt=100.0)),
+              "node 'quant' (op type 'Quant'): error: 'quant.int_quant' zero point 100 is "
+              "outside [-8, 7], the levels of a 4-bit signed quantizer"),
     translate("trunc-three-inputs", "Trunc with 3 inputs", "trunc3.onnx",
               onnx_file(quant_model(helper.make_node("Trunc", ["x", "scale", "zeropt"], ["y"],
                                                      name="trunc", domain=QONNX_DOMAIN))),
@@ -357,6 +408,24 @@ TRANSLATE_CASES = [
               "qcdq.onnx", onnx_file(qcdq_model(block_size=2)),
               "node 'quantize' (op type 'QuantizeLinear'): error: attribute 'block_size' is "
               "not supported"),
+    translate("qcdq-scale-zero", "DequantizeLinear with scale 0", "qcdq.onnx",
+              onnx_file(qcdq_model(dequantize_scale=0.0)),
+              "node 'dequantize' (op type 'DequantizeLinear'): error: scale must be finite and "
+              "> 0, got 0"),
+    # -- the graph structure that qonnx's clean-up asserts on --------------------------------
+    translate("output-listed-twice", "graph output 'y' listed twice", "output_twice.onnx",
+              onnx_file(with_output_twice(single_node("Relu", name="relu"))),
+              "output_twice.onnx: error: tensor 'y' is declared as a graph output 2 times"),
+    translate("initializer-input-shape", "initializer 'weight' (4x3) also a graph input of "
+              "shape 3x4", "init_input.onnx",
+              onnx_file(with_graph_input(valid_model(), "weight", [3, 4])),
+              "init_input.onnx: error: graph input 'weight' is also an initializer, but "
+              "declares FLOAT of shape [3, 4] where the initializer holds FLOAT of shape [4, 3]"),
+    translate("two-producers", "two nodes producing tensor 'y'", "two_producers.onnx",
+              onnx_file(make_model([helper.make_node("Relu", ["x"], ["y"], name="relu1"),
+                                    helper.make_node("Relu", ["x"], ["y"], name="relu2")])),
+              "node 'relu2' (op type 'Relu'): error: output tensor 'y' is also produced by "
+              "node 'relu1'"),
     # -- the options -----------------------------------------------------------------------
     translate("unknown-board", "valid model, --board naming no known board", "valid.onnx",
               onnx_file(valid_model()), "error: unknown board 'zedboard': the known boards "
@@ -382,6 +451,13 @@ OPT_CASES = [
         "syntax.mlir:3:18: error: Expected ':'", "func.return %r tensor<1x4xf32>"),
     opt("undefined-value", "use of undefined SSA value %y", "undefined.mlir",
         text_file(relu_ir(op="quant.relu %y")), "undefined.mlir:2:", "%y"),
+    opt("use-before-definition", "two lines swapped: %a used on the line before it is defined",
+        "swapped.mlir", text_file(USE_BEFORE_DEFINITION),
+        "swapped.mlir:2:3: error: operand 0 (%a) is used before its definition",
+        "%b = quant.relu %a"),
+    opt("dense-out-of-range", "dense<9> : tensor<si4> (9 is not a 4-bit signed value)",
+        "dense_range.mlir", text_file(DENSE_OUT_OF_RANGE),
+        "dense_range.mlir:2:3: error: Integer value 9 is out of range for type si4"),
     opt("unknown-op", "unknown op quant.bogus", "bogus.mlir",
         text_file(relu_ir(op="quant.bogus %x")),
         "bogus.mlir:2:", "error: Operation quant.bogus is not registered"),
@@ -413,6 +489,10 @@ OPT_CASES = [
     opt("bitwidth-40", "quant.int_quant bitwidth = 40", "bits40.mlir",
         text_file(int_quant_ir("bitwidth = 40 : i64, signed = true, narrow = false")),
         "bits40.mlir:2:3: error: 'quant.int_quant' bitwidth must be in [1, 32], got 40"),
+    opt("int-quant-scale-zero", "quant.int_quant whose constant per-channel scale has a 0",
+        "zero_scale.mlir", text_file(ZERO_SCALE_IR),
+        "zero_scale.mlir:4:3: error: 'quant.int_quant' scale must be finite and > 0, got 0 at "
+        "index [0, 0, 0, 1]"),
     opt("missing-property", "quant.int_quant without bitwidth", "no_bits.mlir",
         text_file(int_quant_ir("signed = true, narrow = false")),
         "no_bits.mlir:2:3: error: property 'bitwidth' expected in operation 'quant.int_quant'"),

@@ -124,35 +124,57 @@ class Budget:
         """`LUT 70%, BRAM 80%, DSP 80%`."""
         return f"LUT {self.lut * 100:g}%, BRAM {self.bram * 100:g}%, DSP {self.dsp * 100:g}%"
 
+    def option_text(self) -> str:
+        """`lut=0.7,bram=0.8,dsp=0.8`: the budget as `parse_budget` reads it back, built
+        from numbers alone, so that it can go into a pass option as it is."""
+        return f"lut={self.lut!r},bram={self.bram!r},dsp={self.dsp!r}"
 
-BUDGET_KEYS = {"lut": "lut", "bram": "bram", "dsp": "dsp"}
+
+BUDGET_KEYS = ("lut", "bram", "dsp")
+
+BUDGET_FORMS = "a fraction such as 0.5 for every resource, or lut=0.7,bram=0.8,dsp=0.8"
+
+
+def _budget_fraction(value: str) -> float:
+    """`0.6` or `60%` -> 0.6; ValueError unless it is in (0, 1]."""
+    number = value.strip()
+    percent = number.endswith("%")
+    try:
+        result = float(number.removesuffix("%")) / (100.0 if percent else 1.0)
+    except ValueError:
+        raise ValueError(f"budget value '{value}' is not a number; give {BUDGET_FORMS}"
+                         ) from None
+    if not 0 < result <= 1:  # also false for NaN
+        raise ValueError(f"budget value '{value}' must be a fraction in (0, 1] or a "
+                         "percentage in (0%, 100%]")
+    return result
 
 
 def parse_budget(text: str) -> Budget:
     """`0.6` (every resource) or `lut=0.7,bram=0.8,dsp=0.8` (fractions, or percentages with
     `%`; resources not named keep the default); empty: the default budget. ValueError
-    saying what is wrong."""
-    def fraction(value: str) -> float:
-        number = value.strip()
-        scale = 100.0 if number.endswith("%") else 1.0
-        try:
-            result = float(number.rstrip("%")) / scale
-        except ValueError:
-            raise ValueError(f"budget value '{value}' is not a number") from None
-        if not 0 < result <= 1:
-            raise ValueError(f"budget value '{value}' must be a fraction in (0, 1] or a "
-                             "percentage in (0%, 100%]")
-        return result
-
+    saying what is wrong: an unknown or repeated resource, an empty entry, a value that is
+    not a number in (0, 1]."""
     if not text.strip():
         return Budget()
     if "=" not in text:
-        share = fraction(text)
+        share = _budget_fraction(text)
         return Budget(share, share, share)
     values = Budget().__dict__.copy()
-    for item in filter(None, re.split(r"\s*,\s*", text.strip())):
-        key, _, value = item.partition("=")
-        if key.strip().lower() not in BUDGET_KEYS:
-            raise ValueError(f"budget key '{key.strip()}' is not one of lut, bram, dsp")
-        values[BUDGET_KEYS[key.strip().lower()]] = fraction(value)
+    given: set[str] = set()
+    for item in re.split(r"\s*,\s*", text.strip()):
+        if not item:
+            raise ValueError(f"budget '{text}' has an empty entry (two commas in a row, or "
+                             "one at an end)")
+        key, equals, value = item.partition("=")
+        key = key.strip().lower()
+        if not equals:
+            raise ValueError(f"budget entry '{item}' is not resource=fraction; give "
+                             f"{BUDGET_FORMS}")
+        if key not in BUDGET_KEYS:
+            raise ValueError(f"budget key '{key}' is not one of {', '.join(BUDGET_KEYS)}")
+        if key in given:
+            raise ValueError(f"budget key '{key}' is given twice")
+        given.add(key)
+        values[key] = _budget_fraction(value)
     return Budget(**values)

@@ -13,7 +13,6 @@ project's tools (qnn_mlir.dialects.get_all_dialects), never as an xDSL plugin.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,6 +20,7 @@ import numpy as np
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
+    BytesAttr,
     DenseIntOrFPElementsAttr,
     IntAttr,
     IntegerAttr,
@@ -56,6 +56,15 @@ from xdsl.traits import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from qnn_mlir.backends.hls.ir_strings import (
+    HEADERS_ATTR,
+    callee_problem,
+    diagnostic_quote,
+    known_headers,
+    mlir_symbol,
+    pragma_text_problem,
+    template_argument_problem,
+)
 from qnn_mlir.ir_constants import dense_attr, dense_to_numpy
 
 MAX_WORD_BITS = 32768
@@ -73,9 +82,6 @@ PRAGMA_DIRECTIVES = frozenset({
     "LOOP_MERGE", "LOOP_TRIPCOUNT", "PIPELINE", "RESOURCE", "STABLE", "STREAM", "UNROLL",
 })
 """Vitis HLS pragma directives; HLS silently ignores a misspelt one, the verifier does not."""
-
-_CXX_NAME = re.compile(r"[A-Za-z_]\w*(::[A-Za-z_]\w*)*")
-
 
 def _check_width(op_or_type: str, width: int) -> None:
     if not 1 <= width <= MAX_WORD_BITS:
@@ -189,7 +195,7 @@ class KernelOp(IRDLOperation):
         printer.print_region(self.body, print_entry_block_args=False)
 
     def verify_(self) -> None:
-        where = f"'{self.name}' @{self.sym_name.data}"
+        where = f"'{self.name}' {mlir_symbol(self.sym_name.data)}"
         args = self.body.block.args
         num_inputs = self.num_inputs.value.data
         if not 1 <= num_inputs < len(args):
@@ -204,7 +210,24 @@ class KernelOp(IRDLOperation):
                 )
         if not isinstance(self.body.block.last_op, ReturnOp):
             raise VerifyException(f"{where} body must end with 'hls.return'")
+        self._verify_headers(where)
         self._verify_endpoints()
+
+    def _verify_headers(self, where: str) -> None:
+        # Printed as `#include "..."` and copied into the project: only known headers.
+        headers = self.attributes.get(HEADERS_ATTR, ArrayAttr([]))
+        names = [h.data for h in headers.data if isinstance(h, StringAttr)] if isinstance(
+            headers, ArrayAttr) else []
+        if not isinstance(headers, ArrayAttr) or len(names) != len(headers.data):
+            raise VerifyException(f"{where} {HEADERS_ATTR} must be an array of strings "
+                                  f"(include paths), got {headers}")
+        known = known_headers()
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise VerifyException(
+                f"{where} header {diagnostic_quote(unknown[0])} is not a header of the "
+                "project's layer library or of a layer op: expected one of "
+                f"{', '.join(sorted(known))}")
 
     def _verify_endpoints(self) -> None:
         writers: Counter[SSAValue] = Counter()
@@ -220,8 +243,9 @@ class KernelOp(IRDLOperation):
         for value, kind, want_writers, want_readers in expected:
             if (writers[value], readers[value]) != (want_writers, want_readers):
                 raise VerifyException(
-                    f"'{self.name}' @{self.sym_name.data} {kind} {_value_name(value)} has "
-                    f"{writers[value]} writer(s) and {readers[value]} reader(s) among the "
+                    f"'{self.name}' {mlir_symbol(self.sym_name.data)} {kind} "
+                    f"{_value_name(value)} has {writers[value]} writer(s) and "
+                    f"{readers[value]} reader(s) among the "
                     f"hls.call ops, expected {want_writers} and {want_readers}: a stream in a "
                     "DATAFLOW region has one producer and one consumer"
                 )
@@ -277,7 +301,8 @@ class CallOp(IRDLOperation):
     roms [@w0, @t0]` prints `mvau<784, 64, 49, 16>(in, out, w0, t0);`: template
     arguments in order (integers or C++ text), then the input streams, the
     output streams and the ROMs. `comment` is printed above the call (the
-    dataflow op it came from).
+    dataflow op it came from), escaped unless plain; the callee and the text
+    arguments are C++, so the verifier restricts them (backends/hls/ir_strings.py).
     """
 
     name = "hls.call"
@@ -308,7 +333,7 @@ class CallOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> CallOp:
-        callee = parser.parse_str_literal("callee name")
+        callee = parser.parse_str_literal(" for the callee name")
         template_args: list[int | str] = []
         if parser.parse_optional_punctuation("<") is not None:
             while True:
@@ -332,8 +357,15 @@ class CallOp(IRDLOperation):
                 parser.Delimiter.SQUARE, parser.parse_symbol_name)]
         attributes = parser.parse_optional_attr_dict()
         comment = attributes.pop("comment", None)
+        if isinstance(comment, BytesAttr):  # xDSL reads a string with \XX escapes as bytes
+            try:
+                comment = StringAttr(comment.data.decode("utf-8"))
+            except UnicodeDecodeError:
+                parser.raise_error("'hls.call' comment must be UTF-8 text")
+        if comment is not None and not isinstance(comment, StringAttr):
+            parser.raise_error(f"'hls.call' comment must be a string, got {comment}")
         op = cls(callee, template_args, inputs, outputs, roms,
-                 comment.data if isinstance(comment, StringAttr) else None)
+                 comment.data if comment is not None else None)
         op.attributes.update(attributes)
         return op
 
@@ -365,16 +397,22 @@ class CallOp(IRDLOperation):
 
     def verify_(self) -> None:
         callee = self.callee.data
-        if not _CXX_NAME.fullmatch(callee):
+        problem = callee_problem(callee)
+        if problem is not None:
             raise VerifyException(
-                f"'{self.name}' callee '{callee}' is not a C++ name (letters, digits, '_', "
-                "'::'; no template arguments: put those in the <...> list)"
+                f"'{self.name}' callee {diagnostic_quote(callee)} is not a C++ name ({problem})"
             )
         for index, arg in enumerate(self.template_args.data):
             if not isinstance(arg, IntegerAttr | StringAttr) or arg == StringAttr(""):
                 raise VerifyException(
                     f"'{self.name}' {callee}: template argument {index} must be an integer "
                     f"or a non-empty string, got {arg}"
+                )
+            problem = template_argument_problem(arg.data) if isinstance(arg, StringAttr) else None
+            if problem is not None:
+                raise VerifyException(
+                    f"'{self.name}' {callee}: template argument {index} must be one C++ type "
+                    f"or constant ({problem}), got {diagnostic_quote(arg.data)}"
                 )
         if not self.inputs or not self.outputs:
             raise VerifyException(
@@ -413,7 +451,13 @@ class PragmaOp(IRDLOperation):
         if "\n" in text or directive.upper() in ("#PRAGMA", "HLS"):
             raise VerifyException(
                 f"'{self.name}' text must be one line without '#pragma HLS' (it is "
-                f"printed as a prefix), got '{text}'"
+                f"printed as a prefix), got {diagnostic_quote(text)}"
+            )
+        problem = pragma_text_problem(text)
+        if problem is not None:
+            raise VerifyException(
+                f"'{self.name}' text must be {problem} (it is printed as a line of C++), "
+                f"got {diagnostic_quote(text)}"
             )
         if directive.upper() not in PRAGMA_DIRECTIVES:
             raise VerifyException(
@@ -473,7 +517,7 @@ class RomOp(IRDLOperation):
         return [sum(int(limb) << (LIMB_BITS * k) for k, limb in enumerate(row)) for row in limbs]
 
     def verify_(self) -> None:
-        where = f"'{self.name}' @{self.sym_name.data}"
+        where = f"'{self.name}' {mlir_symbol(self.sym_name.data)}"
         width, depth = self.width.value.data, self.depth.value.data
         _check_width(where, width)
         if depth < 1:

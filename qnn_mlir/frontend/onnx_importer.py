@@ -12,6 +12,10 @@ The importer does three things, in order:
 3. translate node by node with the converters in `onnx_ops.py`; every
    unsupported op or attribute is a diagnostic naming the node.
 
+Before any of this, `graph_checks.py` diagnoses malformed graph structure
+(repeated or unnamed tensors, corrupt initializers, cycles), which qonnx
+would answer with an assertion.
+
 Tensor names become SSA name hints, so the IR reads like the model.
 """
 
@@ -41,18 +45,17 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from qnn_mlir.diagnostics import QnnError, innermost_message
+from qnn_mlir.frontend.graph_checks import (
+    QONNX_DOMAINS,
+    SUPPORTED_CONSTANT_TYPES,
+    check_graph,
+    is_supported_constant,
+    onnx_rules_problem,
+)
 from qnn_mlir.frontend.onnx_ops import CONVERTERS, ConversionError, NodeView
 from qnn_mlir.ir_constants import make_constant
 
-QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")
-"""Three spellings of one op set (Quant, BipolarQuant, Trunc, MultiThreshold)."""
-
 CANONICAL_DOMAIN = "qonnx.custom_op.general"
-
-ONNX_TO_ELEMENT_TYPE: dict[int, Attribute] = {
-    onnx.TensorProto.FLOAT: f32,
-    onnx.TensorProto.INT64: i64,
-}
 
 DATATYPE_ATTR = "quant.datatype"
 """Discardable attribute carrying a FINN datatype annotation (e.g. "BIPOLAR")."""
@@ -97,61 +100,6 @@ def _normalize_domains(model: onnx.ModelProto) -> None:
         n.domain == CANONICAL_DOMAIN for n in model.graph.node
     ):
         model.opset_import.append(onnx.helper.make_opsetid(CANONICAL_DOMAIN, 1))
-
-
-QONNX_OPS = ("Quant", "BipolarQuant", "Trunc", "MultiThreshold")
-
-
-def check_graph(model: onnx.ModelProto, path: str) -> None:
-    """What qonnx's cleanup would reject with an unhelpful message, diagnosed per node:
-    custom ops outside QONNX, graph inputs without a static shape, and cycles."""
-    for node in model.graph.node:
-        where = f"{path}: node '{node.name}' (op type '{node.op_type}')"
-        if node.domain in QONNX_DOMAINS and node.op_type not in QONNX_OPS:
-            raise QnnError(f"{where}: error: unsupported QONNX op; supported QONNX ops: "
-                           f"{', '.join(QONNX_OPS)}")
-        if node.domain not in ("", "ai.onnx", *QONNX_DOMAINS):
-            raise QnnError(f"{where}: error: unsupported op domain '{node.domain}'; supported: "
-                           f"standard ONNX and the QONNX domains {', '.join(QONNX_DOMAINS)}")
-    initializers = {t.name for t in model.graph.initializer}
-    for graph_input in model.graph.input:
-        if graph_input.name in initializers:
-            continue
-        tensor = graph_input.type.tensor_type
-        dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
-        if not tensor.HasField("shape") or any(d is None or d < 1 for d in dims):
-            shown = [d.dim_param or "?" if d.dim_value < 1 else d.dim_value
-                     for d in tensor.shape.dim] if tensor.HasField("shape") else "unknown"
-            raise QnnError(
-                f"{path}: error: graph input '{graph_input.name}' has shape {shown}; only static "
-                "shapes are supported: export with a fixed input shape (batch size 1)"
-            )
-    _check_acyclic(model, path)
-
-
-def _check_acyclic(model: onnx.ModelProto, path: str) -> None:
-    available = {t.name for t in model.graph.initializer} | {i.name for i in model.graph.input}
-    available.add("")
-    pending = list(model.graph.node)
-    while pending:
-        ready = [n for n in pending if all(i in available for i in n.input)]
-        produced = {o for n in pending for o in n.output}
-        for node in pending:
-            for name in node.input:
-                if name not in available and name not in produced:
-                    raise QnnError(
-                        f"{path}: node '{node.name}' (op type '{node.op_type}'): error: input "
-                        f"tensor '{name}' is not produced by any node, initializer or graph input"
-                    )
-        if not ready:
-            names = ", ".join(f"'{n.name or n.op_type}'" for n in pending[:5])
-            raise QnnError(
-                f"{path}: error: the graph has a cycle or an input that nothing produces; "
-                f"these nodes can never run: {names}"
-            )
-        for node in ready:
-            available.update(node.output)
-        pending = [n for n in pending if n not in ready]
 
 
 GENERATED_NAME = re.compile(r"node_\w*")
@@ -216,8 +164,6 @@ def cleanup(model: onnx.ModelProto, path: str):
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
 
-    _name_unnamed_nodes(model)
-    check_graph(model, path)
     _normalize_domains(model)
     wrapper = ModelWrapper(model)
     steps = [
@@ -295,6 +241,9 @@ class OnnxImporter:
 
     def constant(self, array: np.ndarray, name: str, hint: str | None = None) -> SSAValue:
         """Insert `arith.constant` for `array`; integers stay i64, the rest become f32."""
+        if not is_supported_constant(array):
+            raise ConversionError(f"constant '{name}' has element type {array.dtype}; "
+                                  f"supported: {SUPPORTED_CONSTANT_TYPES}")
         if np.issubdtype(array.dtype, np.integer):
             op = make_constant(array.astype(np.int64), i64)
         else:
@@ -357,13 +306,7 @@ class OnnxImporter:
         """Translate the whole graph."""
         inputs = self._graph_inputs()
         input_types = []
-        for graph_input in inputs:
-            elem = graph_input.type.tensor_type.elem_type
-            if elem not in ONNX_TO_ELEMENT_TYPE:
-                raise QnnError(
-                    f"{self.path}: error: graph input '{graph_input.name}' has ONNX element "
-                    f"type {onnx.TensorProto.DataType.Name(elem)}; only FLOAT is supported"
-                )
+        for graph_input in inputs:  # float tensors: check_graph made sure
             try:
                 input_types.append(self.tensor_type(graph_input.name))
             except ConversionError as error:
@@ -404,12 +347,20 @@ def import_onnx(path: str) -> ModuleOp:
     if not model.graph.node:
         raise QnnError(f"{path}: error: the ONNX graph has no nodes")
     name_nodes_after_modules(model)
+    _name_unnamed_nodes(model)
+    check_graph(model, path)  # before QCDQ fusion and qonnx, which assume a well-formed graph
+    schema_problem = onnx_rules_problem(model, path)
     model = convert_qcdq(model, path)
     original_names = {t.name for t in model.graph.initializer} | {
         o for n in model.graph.node for o in n.output
     }
-    wrapper = cleanup(model, path)
+    try:
+        wrapper = cleanup(model, path)
+    except QnnError as error:  # qonnx trips on what ONNX's rules say precisely
+        raise schema_problem or error from error
     module = OnnxImporter(wrapper, path, original_names).build()
+    if schema_problem is not None:  # a model the converters accept but ONNX does not
+        raise schema_problem
     from qnn_mlir.diagnostics import verify_module
 
     try:

@@ -59,8 +59,14 @@ class NodeView:
                 raise ConversionError(f"unsupported value {_show(value)} of attribute '{name}'")
 
     def attr(self, name: str, default: Any = None) -> Any:
+        """The attribute's value (strings decoded), or `default` when it is absent."""
         value = self.attrs.get(name, default)
-        return value.decode() if isinstance(value, bytes) else value
+        if not isinstance(value, bytes):
+            return value
+        try:
+            return value.decode()
+        except UnicodeDecodeError as error:  # ONNX stores string attributes as raw bytes
+            raise ConversionError(f"attribute '{name}' = {value!r} is not UTF-8 text") from error
 
     def num_inputs(self) -> int:
         """Number of inputs, not counting trailing empty (omitted optional) ones."""
@@ -112,7 +118,7 @@ _INPUT_ROLES: dict[str, tuple[str, ...]] = {
 
 
 def _show(value: Any) -> str:
-    return repr(value.decode() if isinstance(value, bytes) else value)
+    return repr(value.decode(errors="replace") if isinstance(value, bytes) else value)
 
 
 def _any(_value: Any) -> bool:
@@ -161,7 +167,10 @@ def _int_array(values: Sequence[int]) -> DenseArrayBase:
 
 
 def _integral_scalar(array: np.ndarray, what: str) -> int:
-    if array.size != 1 or float(array.flat[0]) != int(array.flat[0]):
+    """The one integer in `array` (a bit width, K); NaN and inf are not integers."""
+    real = np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    if (array.size != 1 or not real
+            or not np.isfinite(array.flat[0]) or float(array.flat[0]) != int(array.flat[0])):
         raise ConversionError(f"{what} must be a single integer, got {array.tolist()}")
     return int(array.flat[0])
 

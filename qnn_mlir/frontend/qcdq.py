@@ -25,6 +25,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.dialects.checks import describe_levels, scale_problem, zero_point_problem
 
 QCDQ_OPS = ("QuantizeLinear", "DequantizeLinear")
 
@@ -108,6 +109,11 @@ def _quantizer_params(g: _Graph, node: onnx.NodeProto) -> tuple[np.ndarray, np.n
     if scale.ndim > 1 or (scale.ndim == 1 and zero.size not in (1, scale.size)):
         raise g.fail(node, f"scale of shape {list(scale.shape)} and zero point of shape "
                      f"{list(zero.shape)}: only per-tensor or per-axis (1-D) parameters exist")
+    # quant.int_quant's rules; the largest level, known once a Clip is seen, is checked by
+    # the verifier of the Quant the chain becomes.
+    problem = scale_problem(scale.astype(np.float32))
+    if problem is not None:
+        raise g.fail(node, problem)
     return scale.astype(np.float32), zero, int(_attribute(node, "axis", 1))
 
 
@@ -142,6 +148,14 @@ def _bit_width(g: _Graph, node: onnx.NodeProto, low: int, high: int) -> tuple[in
             return bits, False, True
     raise g.fail(node, f"the integer range [{low}, {high}] is not the range of a signed or "
                  "unsigned (narrow) integer of 1 to 32 bits")
+
+
+def _check_axis(g: _Graph, node: onnx.NodeProto, scale: np.ndarray, axis: int,
+                rank: int) -> None:
+    """A per-axis scale needs an axis of the tensor (ONNX: -rank <= axis < rank)."""
+    if scale.size > 1 and not -rank <= axis < rank:
+        raise g.fail(node, f"axis {axis} of a per-axis scale is outside [{-rank}, {rank - 1}] "
+                     f"for a tensor of rank {rank}")
 
 
 def _broadcastable(array: np.ndarray, axis: int, rank: int) -> np.ndarray:
@@ -200,9 +214,15 @@ def _fuse(g: _Graph, dequantize: onnx.NodeProto) -> tuple[list[onnx.NodeProto], 
             raise g.fail(dequantize, f"its input comes from {producer}, not from a "
                          "QuantizeLinear or an integer constant")
         integer_dtype, rank = levels.dtype, levels.ndim
-        dequantized = ((levels.astype(np.int64) - _broadcastable(zero, axis, rank))
-                       .astype(np.float32) * _broadcastable(scale, axis, rank))
+        _check_axis(g, dequantize, scale, axis, rank)
+        offsets = levels.astype(np.int64) - _broadcastable(zero, axis, rank)
         if bounds is None and integer_dtype == np.int32:  # a bias: a plain float constant
+            largest = float(np.max(np.abs(offsets), initial=0))
+            problem = scale_problem(scale, largest)
+            if problem is not None:
+                raise g.fail(dequantize, problem)
+        dequantized = offsets.astype(np.float32) * _broadcastable(scale, axis, rank)
+        if bounds is None and integer_dtype == np.int32:
             name = g.add_initializer(dequantized, dequantize.output[0] + "_value")
             return removed, helper.make_node("Identity", [name], [dequantize.output[0]],
                                              name=_layer_name(dequantize))
@@ -212,9 +232,13 @@ def _fuse(g: _Graph, dequantize: onnx.NodeProto) -> tuple[list[onnx.NodeProto], 
         raise g.fail(dequantize, f"integer type {integer_dtype} is not supported")
     if rank is None:
         raise g.fail(dequantize, f"the rank of '{data}' is unknown; export with static shapes")
+    _check_axis(g, dequantize, scale, axis, rank)
     low, high = (_clip_bounds(g, bounds, integer_dtype) if bounds is not None
                  else _INTEGER_RANGES[integer_dtype])
     bits, signed, narrow = _bit_width(g, bounds or dequantize, low, high)
+    problem = zero_point_problem(zero, low, high, describe_levels(bits, signed, narrow))
+    if problem is not None:
+        raise g.fail(bounds or dequantize, problem)
     name = _layer_name(removed[0])
     inputs = [data,
               g.add_initializer(_broadcastable(scale, axis, rank), f"{name}_scale"),

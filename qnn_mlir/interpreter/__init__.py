@@ -4,7 +4,8 @@
 the only function) with xDSL's interpreter framework and the numpy
 implementations of each dialect (`quant.py`, `dataflow.py`). It is the oracle
 for every pass: a pass is correct when the IR before and after it computes
-the same outputs.
+the same outputs. Its inputs are checked first (`inputs.py`, shared with the C
+simulation): a wrong shape, a NaN or an out-of-range level is a diagnostic.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
 
-from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.diagnostics import QnnError, excerpt
 from qnn_mlir.interpreter.calls import FuncFunctions
+from qnn_mlir.interpreter.inputs import checked_inputs, function_arguments
 from qnn_mlir.ir_constants import dense_to_numpy
 
 
@@ -29,7 +31,8 @@ class ConstantFunctions(InterpreterFunctions):
     @impl(arith.ConstantOp)
     def run_constant(self, interpreter: Interpreter, op: arith.ConstantOp, args: tuple[Any, ...]):
         if not isinstance(op.value, DenseIntOrFPElementsAttr):
-            raise QnnError(f"the interpreter supports dense constants only, got {op.value}")
+            raise QnnError("error: the interpreter supports dense constants only, got "
+                           f"{excerpt(op.value)}")
         array = dense_to_numpy(op.value)
         if np.issubdtype(array.dtype, np.floating):
             return (np.array(array, dtype=np.float32),)
@@ -66,33 +69,47 @@ def make_interpreter(module: ModuleOp,
     return interpreter
 
 
-def _check_input(index: int, array: np.ndarray, expected: TensorType) -> np.ndarray:
-    shape = tuple(expected.get_shape())
-    if array.ndim != len(shape) or tuple(array.shape[1:]) != shape[1:]:
-        raise QnnError(
-            f"error: input {index} has shape {list(array.shape)}, but the function expects "
-            f"{list(shape)} (a batch may replace dimension 0)"
-        )
-    if np.issubdtype(array.dtype, np.floating):
-        return np.ascontiguousarray(array, dtype=np.float32)
-    return np.ascontiguousarray(array, dtype=np.int64)
+def _unrunnable_call(module: ModuleOp) -> str | None:
+    """Why the interpreter alone cannot run `module`: a call of a declaration, which only
+    the C simulation (or another external implementation) runs; None when it can."""
+    declarations = {op.sym_name.data: op for op in module.ops
+                    if isinstance(op, func.FuncOp) and not op.body.blocks}
+    for op in module.walk():
+        if not isinstance(op, func.CallOp):
+            continue
+        callee = declarations.get(op.callee.string_value())
+        if callee is None:
+            continue
+        name = callee.sym_name.data
+        if "hls.kernel" in callee.attributes:
+            return (f"error: the interpreter cannot run the accelerator kernel @{name}: its "
+                    "body is the emitted C++; run the build's C simulation with qnn-run "
+                    "--csim BUILD_DIR, or interpret the dataflow form (ir/03-dataflow.mlir)")
+        return f"error: @{name} is a declaration without a body: the interpreter cannot run it"
+    return None
+
+
+def check_run_inputs(module: ModuleOp, inputs: Sequence[Any], function: str | None = None,
+                     sources: Sequence[str] | None = None) -> list[np.ndarray]:
+    """The inputs of the entry function checked (interpreter/inputs.py) and converted;
+    `sources` name the file of each input in diagnostics."""
+    entry = entry_function(module, function)
+    return checked_inputs(f"@{entry.sym_name.data}", function_arguments(entry), inputs, sources)
 
 
 def run_module(
     module: ModuleOp, inputs: Sequence[np.ndarray], function: str | None = None,
-    listeners: Sequence[Interpreter.Listener] = (),
+    listeners: Sequence[Interpreter.Listener] = (), sources: Sequence[str] | None = None,
 ) -> list[np.ndarray]:
-    """Run the entry function on a batch: dim 0 of every input is the batch."""
+    """Run the entry function on a batch: dim 0 of every input is the batch.
+
+    Bad inputs are QnnErrors (interpreter/inputs.py); `sources` name their files.
+    """
     entry = entry_function(module, function)
-    arg_types = entry.function_type.inputs.data
-    if len(inputs) != len(arg_types):
-        raise QnnError(
-            f"error: @{entry.sym_name.data} takes {len(arg_types)} input(s), got {len(inputs)}"
-        )
-    arrays = [
-        _check_input(i, np.asarray(a), t)
-        for i, (a, t) in enumerate(zip(inputs, arg_types, strict=True))
-    ]
+    problem = _unrunnable_call(module)
+    if problem is not None:
+        raise QnnError(problem)
+    arrays = check_run_inputs(module, inputs, function, sources)
     interpreter = make_interpreter(module, listeners)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         results = interpreter.call_op(entry, tuple(arrays))

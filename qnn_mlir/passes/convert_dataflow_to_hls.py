@@ -30,15 +30,13 @@ from xdsl.rewriter import Rewriter
 from xdsl.traits import SymbolTable
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
+from qnn_mlir.backends.hls.ir_strings import HEADERS_ATTR
 from qnn_mlir.backends.hls.packing import word_bytes
 from qnn_mlir.cost.resources import LUTRAM_MAX_DEPTH
 from qnn_mlir.dialects import dataflow, hls
 
 KERNEL_ATTR = "hls.kernel"
 """Attribute of the host declaration naming the kernel that implements it."""
-
-HEADERS_ATTR = "headers"
-"""Attribute of an hls.kernel: the layer headers its calls need (include paths)."""
 
 
 def layer_prefixes(layers: list[dataflow.LayerOp]) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,7 @@ from qnn_mlir.cost.folding import (
     fold_for_fps,
     follow_readers,
 )
+from qnn_mlir.diagnostics import excerpt
 from qnn_mlir.dialects import dataflow
 from qnn_mlir.dialects.dataflow import LayerOp, StreamType, divisors_hint
 
@@ -44,43 +47,129 @@ def _describe(op: LayerOp) -> str:
     return f"layer '{op.layer_name.data}' ({op.name})" if op.layer_name else f"'{op.name}'"
 
 
+MIN_TARGET_FPS = 0.001
+"""The slowest target: one frame per 1,000 s. Any model runs faster fully folded, so a
+lower target would only mean the same design."""
+
+MAX_FOLDING_FACTOR = 1 << 24
+"""The largest PE or SIMD a config may give: more than any layer dimension."""
+
+MAX_CONFIG_BYTES = 16 * 1024**2
+"""A folding config lists a few numbers per layer; anything larger is not one."""
+
+CONFIG_EXAMPLE = '{"fc0": {"PE": 16, "SIMD": 49}}'
+
+
+def positive_number(value: object) -> float | None:
+    """`value` as a finite float > 0, or None when it is not one (bool, NaN, inf, an
+    integer too large for a float, zero or less)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def target_fps_problem(value: object, clock_mhz: float) -> str | None:
+    """What is wrong with a target throughput (without the option's name), or None."""
+    number = positive_number(value)
+    if number is not None and number >= MIN_TARGET_FPS:
+        return None
+    return (f"must be a finite number of frames per second, at least {MIN_TARGET_FPS:g}, "
+            f"got {excerpt(value, 40)}; no design runs faster than one frame per clock cycle: "
+            f"{clock_mhz * 1e6:,.0f} frames/s at {clock_mhz:g} MHz")
+
+
+class _UniqueKeys(dict):
+    """A JSON object that refuses a key given twice (json keeps the last one silently)."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]):
+        super().__init__()
+        for key, value in pairs:
+            if key in self:
+                raise ValueError(f"the key '{key}' appears twice in one object")
+            self[key] = value
+
+
+def folding_value_problem(param: str, value: object) -> str | None:
+    """What is wrong with a PE or SIMD value of a config (`PE must be ...`), or None."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return f"{param} must be a positive integer, got {excerpt(json.dumps(value), 60)}"
+    if value > MAX_FOLDING_FACTOR:
+        return (f"{param} {excerpt(value, 60)} is larger than any layer dimension (at most "
+                f"{MAX_FOLDING_FACTOR:,})")
+    return None
+
+
+def read_folding_config(path: str) -> dict[str, dict[str, Any]]:
+    """The JSON object of a config file: layer names to objects, each key once.
+    ValueError saying what is wrong, phrased to follow the file's name (`is not valid
+    JSON: ...`); the values are `check_config_values`'s and `check_folding`'s to check."""
+    try:
+        if os.path.getsize(path) > MAX_CONFIG_BYTES:
+            raise ValueError(f"is larger than {MAX_CONFIG_BYTES // 1024**2} MiB: not a folding "
+                             f"config such as {CONFIG_EXAMPLE}")
+        with open(path, encoding="utf-8") as f:
+            config = json.load(f, object_pairs_hook=_UniqueKeys)
+    except OSError as error:
+        raise ValueError(f"cannot be read: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ValueError(f"is not UTF-8 text (byte {error.start}): not a JSON folding "
+                         "config") from error
+    except json.JSONDecodeError as error:
+        raise ValueError(f"is not valid JSON: line {error.lineno} column {error.colno}: "
+                         f"{error.msg}") from error
+    except RecursionError as error:
+        raise ValueError("is not valid: its JSON is nested too deeply") from error
+    except ValueError as error:  # a key given twice, an integer of thousands of digits
+        raise ValueError(f"is not valid: {excerpt(error)}") from error
+    if not isinstance(config, dict):
+        raise ValueError(f"must map layer names to objects such as {CONFIG_EXAMPLE}, not be "
+                         f"a JSON {type(config).__name__}")
+    for layer, folding in config.items():
+        if not isinstance(folding, dict):
+            raise ValueError(f"must map layer names to objects such as {CONFIG_EXAMPLE}: "
+                             f"layer '{layer}' maps to {excerpt(json.dumps(folding), 60)}")
+    return config
+
+
+def check_config_values(config: dict[str, dict[str, Any]]) -> None:
+    """Every PE/SIMD value of a config a positive integer, checked without the module
+    (qnn-compile does before any work); ValueError naming the layer."""
+    for layer, folding in config.items():
+        for param, value in folding.items():
+            problem = folding_value_problem(param, value)
+            if problem is not None:
+                raise ValueError(f"layer '{layer}': {problem}")
+
+
 def check_folding(op: LayerOp, folding: dict[str, Any]) -> Folding:
-    """`folding` for `op` as ints, or a diagnostic naming the layer, value and valid values."""
+    """`folding` for `op` as ints, or a ValueError naming the layer, value and valid
+    values."""
     bounds = {p.name: (p.dimension, p.size) for p in op.folding_parameters()}
     checked: Folding = {}
     for param, value in folding.items():
         if param not in bounds:
             valid = ", ".join(bounds) or "none (it is not folded)"
-            raise _fail(f"{_describe(op)} has no folding parameter '{param}': valid are {valid}")
+            raise ValueError(f"{_describe(op)} has no folding parameter '{param}': valid are "
+                             f"{valid}")
+        problem = folding_value_problem(param, value)
+        if problem is not None:
+            raise ValueError(f"{_describe(op)}: {problem}")
         dim_name, dim = bounds[param]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise _fail(f"{_describe(op)}: {param} must be a positive integer, got "
-                        f"{json.dumps(value)}")
         if dim % value:
-            raise _fail(f"{_describe(op)}: {param} {value} does not divide {dim_name} {dim}: "
-                        f"choose {param} among {divisors_hint(dim)}")
+            raise ValueError(f"{_describe(op)}: {param} {value} does not divide {dim_name} "
+                             f"{dim}: choose {param} among {divisors_hint(dim)}")
         checked[param] = value
     return checked
 
 
-def _read_config(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            config = json.load(f)
-    except OSError as error:
-        raise _fail(f"cannot read config '{path}': {error.strerror}") from error
-    except json.JSONDecodeError as error:
-        raise _fail(f"config '{path}' is not valid JSON: line {error.lineno} column "
-                    f"{error.colno}: {error.msg}") from error
-    if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
-        raise _fail(f"config '{path}' must map layer names to objects such as "
-                    '{"fc0": {"PE": 16, "SIMD": 49}}')
-    return config
-
-
-def config_folding(layers: list[LayerOp], config: dict[str, Any], path: str
+def config_folding(layers: list[LayerOp], config: dict[str, dict[str, Any]], path: str
                    ) -> dict[LayerOp, Folding]:
-    """The foldings a config sets, checked against the layers it names."""
+    """The foldings a config sets, checked against the layers it names; each diagnostic
+    names the layer and the config file."""
     by_name: dict[str, list[LayerOp]] = {}
     for op in layers:
         if op.layer_name is not None:
@@ -95,7 +184,10 @@ def config_folding(layers: list[LayerOp], config: dict[str, Any], path: str
         if len(matches) > 1:
             raise _fail(f"config '{path}' names layer '{name}', but {len(matches)} layers have "
                         "that name: make the names unique")
-        foldings[matches[0]] = check_folding(matches[0], folding)
+        try:
+            foldings[matches[0]] = check_folding(matches[0], folding)
+        except ValueError as error:
+            raise _fail(f"{error} (config '{path}')") from error
     return foldings
 
 
@@ -185,8 +277,10 @@ class DataflowFold(ModulePass):
                         window and max pool take the SIMD of the MVAU they feed, as in
                         FINN. MVAU: PE divides MH, SIMD divides MW; thresholding and
                         label_select: PE divides the channels/labels; sliding_window,
-                        pad (SIMD) and maxpool (PE) divide the channels
-      target-fps        fold every layer for this many frames per second
+                        pad (SIMD) and maxpool (PE) divide the channels. The file must be
+                        UTF-8 JSON, each layer once, each value a positive integer
+      target-fps        fold every layer for this many frames per second (a finite
+                        number, at least 0.001)
       budget            the share of the board a design may use: a fraction for every
                         resource, or lut=0.7,bram=0.8,dsp=0.8 (the default)
       clock-mhz         the clock for target-fps and the estimates (default: the board's)
@@ -198,9 +292,9 @@ class DataflowFold(ModulePass):
 
     name = "dataflow-fold"
     config: str = ""
-    target_fps: int | float = 0
+    target_fps: int | float | None = None
     budget: str | int | float = ""
-    clock_mhz: int | float = 0
+    clock_mhz: int | float | None = None
     max_weight_width: int = MAX_WEIGHT_WIDTH
     report: bool = False
 
@@ -210,36 +304,56 @@ class DataflowFold(ModulePass):
             budget = parse_budget(str(self.budget))
         except ValueError as error:
             raise _fail(str(error)) from error
-        if self.clock_mhz:
-            board = dataclasses.replace(board, clock_mhz=float(self.clock_mhz))
+        if self.clock_mhz is not None:
+            clock = positive_number(self.clock_mhz)
+            if clock is None:
+                raise _fail(f"clock-mhz must be a finite number of MHz above 0, got "
+                            f"{excerpt(self.clock_mhz, 40)}; leave it out for the board's clock "
+                            f"({board.clock_mhz:g} MHz on {board.title})")
+            board = dataclasses.replace(board, clock_mhz=clock)
         return board, budget
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.config and self.target_fps:
+    def _check_options(self, board: Board) -> None:
+        """Every option a diagnostic before any work: qnn-opt users type them by hand."""
+        if self.config and self.target_fps is not None:
             raise _fail("give config=<file.json> or target-fps=<frames per second>, not both "
                         "(neither: the fastest folding that fits the board)")
-        if self.target_fps < 0 or self.clock_mhz < 0:
-            raise _fail("target-fps and clock-mhz must be positive")
+        if self.target_fps is not None:
+            problem = target_fps_problem(self.target_fps, board.clock_mhz)
+            if problem is not None:
+                raise _fail(f"target-fps {problem}")
+        width = self.max_weight_width
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise _fail(f"max-weight-width must be a positive number of bits, got "
+                        f"{excerpt(width, 40)} "
+                        f"(default {MAX_WEIGHT_WIDTH})")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
         board, budget = self._target(op)
+        self._check_options(board)
         _remove_converters(op)
         layers = layers_of(op)
         foldings: dict[LayerOp, Folding] = {}
         if self.config:
-            foldings = config_folding(layers, _read_config(self.config), self.config)
+            try:
+                config = read_folding_config(self.config)
+            except ValueError as error:
+                raise _fail(f"config '{self.config}' {error}") from error
+            foldings = config_folding(layers, config, self.config)
             follow_readers(layers, foldings, keep=set(foldings))
         else:
             for design, members in _hardware_designs(layers).items():
                 try:
-                    if self.target_fps:
-                        chosen = fold_for_fps(members, self.target_fps, board, budget,
+                    if self.target_fps is not None:
+                        chosen = fold_for_fps(members, float(self.target_fps), board, budget,
                                               self.max_weight_width)[0]
                     else:
                         chosen = fit_to_budget(members, board, budget, self.max_weight_width)[0]
                 except FoldingError as error:
                     raise _fail(f"{_design_name(design)}: {error}") from error
                 foldings.update(zip(members, chosen, strict=True))
-            if self.target_fps:  # host layers keep pace with the target too
-                target = max(1, int(board.clock_mhz * 1e6 / self.target_fps))
+            if self.target_fps is not None:  # host layers keep pace with the target too
+                target = max(1, int(board.clock_mhz * 1e6 / float(self.target_fps)))
                 for members in _designs(layers).values():
                     if members[0] not in foldings:
                         foldings.update(zip(members, auto_folding(

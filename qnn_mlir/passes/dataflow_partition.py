@@ -265,7 +265,8 @@ class DataflowPartition(ModulePass):
     report: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        functions = [f for f in op.walk() if isinstance(f, func.FuncOp)]
+        # Declarations (the host side of an accelerator kernel) have no body to partition.
+        functions = [f for f in op.walk() if isinstance(f, func.FuncOp) and f.body.blocks]
         if self.top and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top):
             raise PassFailedException(
                 f"{PASS_NAME}: top '{self.top}' must be a C identifier: it names the HLS top "

@@ -27,6 +27,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from qnn_mlir.diagnostics import location_text
 from qnn_mlir.dialects import quant
+from qnn_mlir.dialects.checks import level_bounds
 from qnn_mlir.dialects.datatypes import (
     BipolarType,
     integer_type_for,
@@ -37,6 +38,10 @@ from qnn_mlir.dialects.datatypes import integer_bounds as bounds
 from qnn_mlir.interpreter.quant import int_quant_op_levels
 from qnn_mlir.ir_constants import constant_array, make_constant, splat_value
 from qnn_mlir.passes.threshold_search import float_thresholds
+
+MAX_THRESHOLDS = 2**16 - 1
+"""Thresholds per channel of the widest activation quantizer that becomes a multithreshold:
+a 16-bit one. Wider ones would need millions of thresholds (a 32-bit one 32 GiB)."""
 
 
 @dataclass
@@ -65,7 +70,7 @@ def quantized_constant(op: Operation) -> IntegerWeights | None:
         narrow = bool(op.narrow.value.data)
         zero = _integral_zero_point(op, zeropt)
         levels = int_quant_op_levels(op, weights.astype(np.float32), scale, zeropt)
-        low, high = (-1, 1) if bits == 1 and signed else bounds(bits, signed, narrow)
+        low, high = level_bounds(bits, signed, narrow)
         element_type = integer_type_for(low - zero, high - zero)
         return IntegerWeights((levels - zero).astype(np.int64), element_type,
                               scale.astype(np.float32))
@@ -113,22 +118,23 @@ def _per_output_scale(weights: IntegerWeights, transposed: bool, fan_out: int) -
     )
 
 
-def activation_levels(op: Operation) -> tuple[int, int, float | np.ndarray, int]:
-    """(lowest level, number of thresholds, scale, zero point) of an activation quantizer."""
+def activation_levels(op: Operation) -> tuple[int, int, int, np.ndarray, int]:
+    """(lowest value, number of thresholds, step, scale, zero point) of an activation
+    quantizer, whose integer values (level - zero point) are lowest + step * count."""
     scale = constant_array(op.scale)
     if scale is None or np.any(scale <= 0):
         raise PassFailedException(
             f"'{op.name}' ({op.results[0].name_hint}): the scale must be a positive constant"
         )
     if isinstance(op, quant.BipolarQuantOp):
-        return -1, 1, scale, 0
+        return -1, 1, 2, scale, 0
     assert isinstance(op, quant.IntQuantOp)
     bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
     zero = _integral_zero_point(op, constant_array(op.zeropt))
-    if bits == 1 and signed:
-        return -1, 1, scale, zero
+    if bits == 1 and signed:  # the levels -1 and +1: bipolar only when the zero point is 0
+        return -1 - zero, 1, 2, scale, zero
     low, high = bounds(bits, signed, bool(op.narrow.value.data))
-    return low - zero, high - low, scale, zero
+    return low - zero, high - low, 1, scale, zero
 
 
 def _activation_counts(op: Operation, rank: int, per_channel: bool):
@@ -150,7 +156,7 @@ def _activation_counts(op: Operation, rank: int, per_channel: bool):
             bits, signed = op.bitwidth.value.data, bool(op.signed.value.data)
             narrow = bool(op.narrow.value.data)
             levels = int_quant_op_levels(op, full, scale, zeropt)
-            low = -1 if bits == 1 and signed else bounds(bits, signed, narrow)[0]
+            low = level_bounds(bits, signed, narrow)[0]
         return np.asarray(levels - low, dtype=np.int64).reshape(len(x), -1)
 
     return evaluate
@@ -184,21 +190,28 @@ class QuantToInteger:
                 self.rewrite_matmul(op)
 
     def rewrite_activation(self, op: Operation) -> None:
-        low, count, scale, _ = activation_levels(op)
+        low, count, step, scale, _ = activation_levels(op)
+        if count > MAX_THRESHOLDS:
+            raise PassFailedException(
+                f"{location_text(op)}: '{op.name}' %{op.results[0].name_hint}: an activation "
+                f"quantizer with {count + 1} levels needs {count} thresholds per channel; "
+                f"integer activations have at most {MAX_THRESHOLDS.bit_length()} bits "
+                f"({MAX_THRESHOLDS} thresholds)")
         shape = quant.shape_of(op.results[0])
         per_channel = _scale_axis(op, scale, len(shape))
         evaluate = _activation_counts(op, len(shape), per_channel)
         thresholds = float_thresholds(evaluate, shape[1] if per_channel else 1, count)
-        bipolar = isinstance(op, quant.BipolarQuantOp) or (low == -1 and count == 1)
-        result_type = TensorType(BipolarType() if bipolar else integer_type_for(low, low + count),
-                                 shape)
+        # Two levels one apart (an unsigned 1-bit quantizer with zero point 1) are not bipolar.
+        bipolar = (low, count, step) == (-1, 1, 2)
+        result_type = TensorType(
+            BipolarType() if bipolar else integer_type_for(low, low + step * count), shape)
         table = make_constant(thresholds, f32)
         table.result.name_hint = f"{op.results[0].name_hint}_thresholds"
         threshold_op = quant.MultiThresholdOp.build(
             operands=[op.input, table.result], result_types=[result_type],
             properties={
-                "out_scale": FloatAttr(2.0 if bipolar else 1.0, 64),
-                "out_bias": FloatAttr(-1.0 if bipolar else float(low), 64),
+                "out_scale": FloatAttr(float(step), 64),
+                "out_bias": FloatAttr(float(low), 64),
                 "out_dtype": StringAttr("BIPOLAR" if bipolar else _finn_name(result_type)),
             },
         )

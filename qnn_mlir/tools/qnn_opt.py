@@ -8,6 +8,8 @@ instead and the tool exits 0, so lit tests can FileCheck them.
 
 from __future__ import annotations
 
+import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from io import StringIO
@@ -25,6 +27,7 @@ from qnn_mlir.diagnostics import (
 )
 from qnn_mlir.dialects import get_all_dialects
 from qnn_mlir.passes import get_all_passes
+from qnn_mlir.tools.arguments import usage_error
 from qnn_mlir.tools.output import write_text_atomically
 
 SPLIT_MARKER = "// -----"
@@ -32,6 +35,11 @@ SPLIT_MARKER = "// -----"
 
 class QnnOptMain(xDSLOptMain):
     """xdsl-opt restricted to this project's dialects, passes and the `mlir` target."""
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        # xDSL builds the parser itself; its usage errors must exit 1 like every error.
+        arg_parser.error = functools.partial(usage_error, arg_parser)  # type: ignore[method-assign]
 
     def register_all_dialects(self) -> None:
         for name, loader in get_all_dialects().items():

@@ -21,6 +21,17 @@ output is directly comparable to the ONNX model's.
 Dimension 0 of each input is the batch: an IR function typed for one image
 (tensor<1x...>) runs a whole batch at once. Without --output the outputs are
 printed. With several function results, --output writes an .npz archive.
+
+Inputs are checked before anything runs, in the interpreter and in --csim
+alike: an .npy file of bool, integer or float16/32/64 values (its header is
+read first: a damaged, truncated or oversized file is a diagnostic), one per
+function argument, with the argument's shape past the batch dimension, the
+same batch size (at least 1) for every input, and for an integer or bipolar
+argument integral values inside its range. Non-finite values are rejected: a
+NaN or an infinity anywhere in an input is a diagnostic naming the input, how
+many there are and the index of the first (docs/checking.md, "Non-finite
+inputs"). The interpreter cannot run the accelerator kernel of a qnn-compile
+build's ir/04-hls.mlir; run it with --csim BUILD_DIR.
 """
 
 from __future__ import annotations
@@ -31,15 +42,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qnn_mlir.diagnostics import QnnError, parse_module_file, run_tool
-
-
-def load_array(path: str) -> np.ndarray:
-    """Read an .npy file; errors become diagnostics."""
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise QnnError(f"{path}: error: cannot read a numpy .npy array: {error}") from error
+from qnn_mlir.diagnostics import QnnError, parse_module_file, run_tool, with_location
+from qnn_mlir.npy_input import load_npy
+from qnn_mlir.tools.arguments import ToolArgumentParser
 
 
 def build_module_path(build_dir: str) -> str:
@@ -69,10 +74,17 @@ def save_outputs(path: str, outputs: list[np.ndarray]) -> None:
         raise QnnError(f"{path}: error: cannot write output: {error.strerror}") from error
 
 
-def _compare_inputs(module, paths: list[str]) -> list[np.ndarray]:
+def _compare_inputs(module, module_path: str, paths: list[str]) -> list[np.ndarray]:
+    """The --input arrays, checked against the module's entry function, else generated ones."""
     from qnn_mlir.compiler import check_inputs
+    from qnn_mlir.interpreter import check_run_inputs
 
-    return [load_array(p) for p in paths] if paths else [check_inputs(module, 100)]
+    if not paths:
+        return [check_inputs(module, 100)]
+    try:
+        return check_run_inputs(module, [load_npy(p) for p in paths], sources=paths)
+    except QnnError as error:
+        raise QnnError(with_location(module_path, str(error))) from error
 
 
 def _ties_text(ties: dict[int, str]) -> str:
@@ -87,7 +99,7 @@ def compare_files(before_path: str, after_path: str, inputs: list[str], exact: b
 
     before = parse_module_file(make_context(), before_path)
     after = parse_module_file(make_context(), after_path)
-    arrays = _compare_inputs(before, inputs)
+    arrays = _compare_inputs(before, before_path, inputs)
     result = compare(before, after, arrays, exact)
     if result.divergence is not None:
         raise QnnError(f"{after_path}: error: departs from {before_path}: "
@@ -105,8 +117,8 @@ def bisect_passes(path: str, pipeline: str, inputs: list[str]) -> None:
     from qnn_mlir.equivalence import TraceCache, compare
 
     module = parse_module_file(make_context(), path)
-    arrays = _compare_inputs(module, inputs)
-    stages = [Stage(path, module)] + run_stages(module, pipeline)
+    arrays = _compare_inputs(module, path, inputs)
+    stages = [Stage(path, module)] + run_stages(module, pipeline, path)
     cache = TraceCache()
     for before, after in zip(stages, stages[1:], strict=False):
         result = compare(before.module, after.module, arrays, after.exact, cache=cache)
@@ -121,8 +133,8 @@ def bisect_passes(path: str, pipeline: str, inputs: list[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `qnn-run` console script."""
-    parser = argparse.ArgumentParser(prog="qnn-run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ToolArgumentParser(prog="qnn-run", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("module", nargs="?", help="an .mlir file")
     parser.add_argument("--csim", metavar="BUILD_DIR",
                         help="run a qnn-compile build: host in the interpreter, accelerator in "
@@ -159,16 +171,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise QnnError("qnn-run: error: give either an .mlir file or --csim BUILD_DIR")
         path = args.module or build_module_path(args.csim)
         module = parse_module_file(make_context(), path)
-        inputs = [load_array(p) for p in args.input]
+        inputs = [load_npy(p) for p in args.input]
         try:
             if args.csim:
                 from qnn_mlir.backends.hls.csim import run_module_csim
 
-                outputs = run_module_csim(module, inputs, args.function)
+                outputs = run_module_csim(module, inputs, args.function, sources=args.input)
             else:
-                outputs = run_module(module, inputs, args.function)
+                outputs = run_module(module, inputs, args.function, sources=args.input)
         except QnnError as error:
-            raise QnnError(f"{path}: {error}") from error
+            raise QnnError(with_location(path, str(error))) from error
         if args.output:
             save_outputs(args.output, outputs)
         else:

@@ -17,6 +17,7 @@ from xdsl.printer import Printer
 
 from qnn_mlir.cost.boards import get_board, known_boards, set_target
 from qnn_mlir.diagnostics import QnnError, run_tool
+from qnn_mlir.tools.arguments import ToolArgumentParser
 from qnn_mlir.tools.output import write_text_atomically
 
 
@@ -41,8 +42,8 @@ def check_board(name: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `qnn-translate` console script."""
-    parser = argparse.ArgumentParser(prog="qnn-translate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ToolArgumentParser(prog="qnn-translate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--import-onnx", action="store_true",
                       help="translate an ONNX/QONNX model into quant-dialect IR")

@@ -33,14 +33,16 @@ from dataclasses import dataclass
 from math import prod
 
 import numpy as np
-from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.interpreter import InterpreterFunctions, impl_external, register_impls
 from xdsl.ir import Attribute
 
 from qnn_mlir.backends.hls import to_hls_form
 from qnn_mlir.backends.hls.emitter import HlsTarget, KernelEmitter, emit_project, find_targets
+from qnn_mlir.backends.hls.ir_strings import cxx_identifier, mlir_symbol
 from qnn_mlir.backends.hls.packing import pack_frames, unpack_frames, word_bytes
 from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.interpreter.inputs import Argument, checked_inputs, function_arguments, port_argument
 
 CXXFLAGS = ("-std=c++14", "-O1", "-ftree-vectorize", "-fPIC", "-DQNN_CSIM_LIBRARY")
 """-O1 with the vectorizer: the C simulation's hot loops (the native dot products of
@@ -119,8 +121,8 @@ def _run_compiler(commands: list[list[str]], cwd: str, kernel: str) -> None:
     lines = "\n".join(failed).splitlines()
     shown = "\n".join(lines[:MAX_ERROR_LINES])
     more = len(lines) - MAX_ERROR_LINES
-    raise QnnError(f"error: g++ failed to compile the C simulation of @{kernel}:\n{shown}"
-                   + (f"\n... ({more} more lines)" if more > 0 else ""))
+    raise QnnError(f"error: g++ failed to compile the C simulation of {mlir_symbol(kernel)}:"
+                   f"\n{shown}" + (f"\n... ({more} more lines)" if more > 0 else ""))
 
 
 def build_library(files: dict[str, str], kernel: str, portable: bool = False) -> str:
@@ -128,7 +130,8 @@ def build_library(files: dict[str, str], kernel: str, portable: bool = False) ->
     compiler = _compiler()
     commands = compile_commands(compiler, "lib.so", portable)
     digest = hashlib.sha256(repr((commands, sorted(files.items()))).encode())
-    library = os.path.join(cache_dir(), f"{kernel}-{digest.hexdigest()[:24]}.so")
+    # The kernel's symbol may hold any character ('/', '..'): name the file by its C++ name.
+    library = os.path.join(cache_dir(), f"{cxx_identifier(kernel)}-{digest.hexdigest()[:24]}.so")
     if os.path.exists(library):
         return library
     os.makedirs(cache_dir(), exist_ok=True)
@@ -158,9 +161,13 @@ class PortSpec:
         """Host bytes per frame: words of `width` bits padded to whole bytes."""
         return prod(self.shape) // self.fold * word_bytes(self.width)
 
+    def argument(self) -> Argument:
+        """What the port takes, for the input checks (interpreter/inputs.py)."""
+        return port_argument(self.name, self.element_type, self.shape)
+
     def pack(self, values: np.ndarray) -> np.ndarray:
         """A batch (dim 0) of this port's tensors -> uint8 (batch, frame_bytes)."""
-        if tuple(values.shape[1:]) != self.shape[1:]:
+        if values.ndim != len(self.shape) or tuple(values.shape[1:]) != self.shape[1:]:
             raise QnnError(f"error: port {self.name} takes frames of shape {list(self.shape)}, "
                            f"got a batch of shape {list(values.shape)} (dim 0 is the batch)")
         return np.ascontiguousarray(pack_frames(values, self.element_type, self.fold,
@@ -207,9 +214,9 @@ class CSimModel:
         self._lib.qnn_frame_bytes.restype = ctypes.c_long
         for index, spec in enumerate([*inputs, *outputs]):
             if self._lib.qnn_frame_bytes(index) != spec.frame_bytes:
-                raise QnnError(f"error: {library} does not match @{kernel}: port {spec.name} "
-                               f"has {self._lib.qnn_frame_bytes(index)} bytes per frame, "
-                               f"expected {spec.frame_bytes}")
+                raise QnnError(f"error: {library} does not match {mlir_symbol(kernel)}: port "
+                               f"{spec.name} has {self._lib.qnn_frame_bytes(index)} bytes per "
+                               f"frame, expected {spec.frame_bytes}")
 
     @classmethod
     def from_module(cls, module: ModuleOp, kernel: str | None = None,
@@ -223,7 +230,7 @@ class CSimModel:
         if kernel is not None:
             targets = [t for t in targets if t.kernel.sym_name.data == kernel]
         if len(targets) != 1:
-            named = f" @{kernel}" if kernel else ""
+            named = f" {mlir_symbol(kernel)}" if kernel else ""
             raise QnnError(f"error: expected one accelerator kernel{named}, found {len(targets)}")
         return cls.from_target(hls_module, targets[0], portable)
 
@@ -237,28 +244,27 @@ class CSimModel:
         return cls(build_library(files, name, portable), name, inputs, outputs)
 
     def run(self, *arrays: np.ndarray) -> list[np.ndarray]:
-        """Run a batch (dim 0 of every input) through the kernel; one array per output."""
-        if len(arrays) != len(self.inputs):
-            raise QnnError(f"error: @{self.kernel} takes {len(self.inputs)} input(s), "
-                           f"got {len(arrays)}")
-        batches = {np.asarray(a).shape[0] for a in arrays}
-        if len(batches) != 1:
-            raise QnnError(f"error: inputs of @{self.kernel} have different batch sizes")
-        batch = batches.pop()
-        in_data = [spec.pack(np.asarray(a)) for spec, a in zip(self.inputs, arrays, strict=True)]
+        """Run a batch (dim 0 of every input) through the kernel; one array per output.
+
+        The inputs are checked as the interpreter's are (interpreter/inputs.py)."""
+        checked = checked_inputs(mlir_symbol(self.kernel),
+                                 [spec.argument() for spec in self.inputs], arrays)
+        batch = checked[0].shape[0]
+        in_data = [spec.pack(a) for spec, a in zip(self.inputs, checked, strict=True)]
         out_data = [np.zeros((batch, spec.frame_bytes), dtype=np.uint8) for spec in self.outputs]
         in_ptrs = (ctypes.c_void_p * len(in_data))(*(d.ctypes.data for d in in_data))
         out_ptrs = (ctypes.c_void_p * len(out_data))(*(d.ctypes.data for d in out_data))
         if self._lib.qnn_run_batch(in_ptrs, out_ptrs, batch) != 0:
             message = self._lib.qnn_last_error().decode("utf-8", "replace")
-            raise QnnError(f"error: C simulation of @{self.kernel} failed: {message}")
+            raise QnnError(f"error: C simulation of {mlir_symbol(self.kernel)} failed: {message}")
         return [spec.unpack(d) for spec, d in zip(self.outputs, out_data, strict=True)]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The output of a one-input, one-output kernel for the batch x."""
         if len(self.inputs) != 1 or len(self.outputs) != 1:
-            raise QnnError(f"error: predict() needs one input and one output; @{self.kernel} "
-                           f"has {len(self.inputs)} and {len(self.outputs)}: use run()")
+            raise QnnError(f"error: predict() needs one input and one output; "
+                           f"{mlir_symbol(self.kernel)} has {len(self.inputs)} and "
+                           f"{len(self.outputs)}: use run()")
         return self.run(x)[0]
 
 
@@ -306,21 +312,22 @@ def kernel_models(hls_module: ModuleOp) -> dict[str, CSimModel]:
 
 def run_module_csim(module: ModuleOp, inputs: Sequence[np.ndarray],
                     function: str | None = None,
-                    trace: list[KernelCall] | None = None) -> list[np.ndarray]:
+                    trace: list[KernelCall] | None = None,
+                    sources: Sequence[str] | None = None) -> list[np.ndarray]:
     """Run the entry function: host ops in the interpreter, kernels in C simulation.
 
-    With `trace`, every kernel call is appended to it (for testbench vectors).
+    The inputs are checked first, as `run_module` checks them (`sources` name their
+    files in diagnostics). With `trace`, every kernel call is appended to it (for
+    testbench vectors).
     """
     from qnn_mlir.interpreter import entry_function, make_interpreter
 
     hls_module = to_hls_form(module)
+    entry = entry_function(hls_module, function)  # kernel declarations are never entries
+    arrays = checked_inputs(f"@{entry.sym_name.data}", function_arguments(entry), inputs,
+                            sources)
     models = kernel_models(hls_module)
     interpreter = make_interpreter(hls_module)
     interpreter.register_implementations(_kernel_functions(models, trace))
-    entry = entry_function(hls_module, function)  # kernel declarations are never entries
-    arrays = []
-    for array, expected in zip(inputs, entry.function_type.inputs.data, strict=True):
-        floating = isinstance(getattr(expected, "element_type", None), Float32Type)
-        arrays.append(np.ascontiguousarray(array, dtype=np.float32 if floating else np.int64))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return [np.asarray(r) for r in interpreter.call_op(entry, tuple(arrays))]

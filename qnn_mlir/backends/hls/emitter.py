@@ -5,7 +5,8 @@ is in the IR that `convert-dataflow-to-hls` produced. Sections, as in
 ScaleHLS' EmitHLSCpp: utilities, emitter state (C++ names), one `emit_*`
 method per hls op, project emission (Jinja2 templates in templates/) and the
 entry point `emit_project`. The output is deterministic: the same module
-gives byte-identical files.
+gives byte-identical files. Every IR string it prints (names, comments, header
+paths) goes through ir_strings.py, which says how each is made safe where it lands.
 
 Project layout (`qnn-translate --to-hls in.mlir -o DIR`):
 
@@ -35,10 +36,23 @@ from xdsl.dialects.builtin import (
     SymbolRefAttr,
 )
 from xdsl.ir import Operation
+from xdsl.utils.exceptions import VerifyException
 
+from qnn_mlir.backends.hls.ir_strings import (
+    HEADERS_ATTR,
+    TEMPLATE_FILTERS,
+    Escaped,
+    checked_template_value,
+    cxx_comment,
+    cxx_comment_symbol,
+    cxx_identifier,
+    include_guard,
+    mlir_literal,
+    mlir_symbol,
+)
 from qnn_mlir.backends.hls.packing import word_bytes
 from qnn_mlir.cost.boards import module_target
-from qnn_mlir.diagnostics import QnnError
+from qnn_mlir.diagnostics import QnnError, innermost_message
 from qnn_mlir.dialects import hls
 from qnn_mlir.ir_constants import dense_to_numpy
 
@@ -51,26 +65,7 @@ AP_INT_DEFAULT_MAX_W = 1024
 # Utilities
 # ---------------------------------------------------------------------------
 
-CXX_RESERVED = frozenset("""
-alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t
-char32_t class compl const constexpr const_cast continue decltype default delete do double
-dynamic_cast else enum explicit export extern false float for friend goto if inline int long
-mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public
-register reinterpret_cast return short signed sizeof static static_assert static_cast struct
-switch template this thread_local throw true try typedef typeid typename union unsigned using
-virtual void volatile wchar_t while xor xor_eq main hls qnn ap_int ap_uint std
-""".split())
-"""C++ keywords and the names the generated code already uses."""
-
-
-def sanitize(name: str) -> str:
-    """A C++ identifier from an IR name: invalid characters become '_'."""
-    ident = re.sub(r"\W", "_", name, flags=re.ASCII) or "_"
-    if ident[0].isdigit():
-        ident = "_" + ident
-    if ident in CXX_RESERVED or ident.startswith("__"):
-        ident = "v" + ident
-    return ident
+sanitize = cxx_identifier  # under the emitter's older name, which tests import
 
 
 def word_type(width: int) -> str:
@@ -123,7 +118,7 @@ class NameTable:
 
     def add(self, key: object, ir_name: str) -> str:
         """Name `key` after `ir_name`, sanitized and made unique with a numeric suffix."""
-        base = sanitize(ir_name)
+        base = cxx_identifier(ir_name)
         name, suffix = base, 1
         while name in self._taken:
             name, suffix = f"{base}_{suffix}", suffix + 1
@@ -186,7 +181,7 @@ class KernelEmitter:
         args = self.kernel.body.block.args
         if not isinstance(frame_words, DenseArrayBase) or len(frame_words) != len(args):
             raise QnnError(
-                f"error: hls.kernel @{self.kernel.sym_name.data} needs `frame_words = "
+                f"error: hls.kernel {mlir_symbol(self.kernel.sym_name.data)} needs `frame_words = "
                 f"array<i64: ...>` with one entry per port ({len(args)}); "
                 "convert-dataflow-to-hls sets it")
         return [Port(self.names[arg], arg.type.width.data, words,  # type: ignore[attr-defined]
@@ -248,7 +243,9 @@ class KernelEmitter:
         operands = [self.names[v] for v in (*op.inputs, *op.outputs)]
         operands += [self.names[ref.root_reference.data] for ref in
                      (op.roms.data if op.roms is not None else ())]
-        lines = [f"{self.INDENT}// {op.comment.data}"] if op.comment is not None else []
+        lines = []
+        if op.comment is not None:
+            lines.append(f"{self.INDENT}// {cxx_comment(op.comment.data)}")
         template = f"<{args}>" if args else ""
         return lines + [f"{self.INDENT}{op.callee.data}{template}({', '.join(operands)});"]
 
@@ -280,7 +277,8 @@ class KernelEmitter:
                 lines.append("{" + f",\n{self.INDENT * 2} ".join(chunks) + "}")
         body = ",\n".join(f"{self.INDENT * 2}{line}" for line in lines)
         layout = f", as {limbs} {bits}-bit limbs, low limb first" if limbs > 1 else ""
-        return (f"// @{op.sym_name.data}: {depth} word(s) of {width} bits{layout}\n"
+        return (f"// {cxx_comment_symbol(op.sym_name.data)}: {depth} word(s) of {width} bits"
+                f"{layout}\n"
                 f"static const {ctype} {self.names[op.sym_name.data]}[{depth}][{limbs}] = {{\n"
                 f"{body}\n}};\n")
 
@@ -333,10 +331,13 @@ def _module_name(module: ModuleOp) -> str:
 @cache
 def _environment() -> jinja2.Environment:
     """One environment per process: it compiles each template once."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("qnn_mlir.backends.hls", "templates"),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-        lstrip_blocks=True, autoescape=False)
+        lstrip_blocks=True, autoescape=False, finalize=checked_template_value)
+    # An IR string is printed through the filter of the place it lands (ir_strings.py).
+    environment.filters.update(TEMPLATE_FILTERS)
+    return environment
 
 
 def library_files() -> dict[str, str]:
@@ -353,10 +354,10 @@ def library_files() -> dict[str, str]:
 
 def kernel_headers(kernel: hls.KernelOp) -> list[str]:
     """The layer headers the kernel's calls need (its `headers` attribute)."""
-    attr = kernel.attributes.get("headers")
+    attr = kernel.attributes.get(HEADERS_ATTR)
     if not isinstance(attr, ArrayAttr):
-        raise QnnError(f"error: hls.kernel @{kernel.sym_name.data} needs `headers = [...]`, "
-                       "the layer headers its calls need; convert-dataflow-to-hls sets it")
+        raise QnnError(f"error: hls.kernel {mlir_symbol(kernel.sym_name.data)} needs `headers = "
+                       "[...]`, the layer headers its calls need; convert-dataflow-to-hls sets it")
     return [entry.data for entry in attr.data]  # type: ignore[attr-defined]
 
 
@@ -372,8 +373,8 @@ def layer_header_files(headers: list[str], library: dict[str, str]) -> dict[str,
         owners = [cls for cls in layer_classes()
                   if cls.HLS_HEADER == header and cls.HLS_HEADER_DIR is not None]
         if not owners or ".." in header.split("/") or header.startswith("/"):
-            raise QnnError(f"error: no layer op provides the header '{header}': a layer "
-                           "outside the library sets HLS_HEADER_DIR to the folder holding it")
+            raise QnnError(f"error: no layer op provides the header {mlir_literal(header)}: a "
+                           "layer outside the library sets HLS_HEADER_DIR to the folder holding it")
         path = os.path.join(owners[0].HLS_HEADER_DIR, header)  # type: ignore[arg-type]
         try:
             with open(path, encoding="utf-8") as f:
@@ -382,6 +383,17 @@ def layer_header_files(headers: list[str], library: dict[str, str]) -> dict[str,
             raise QnnError(f"error: cannot read the layer header {path}: "
                            f"{error.strerror}") from error
     return files
+
+
+def verify_target(target: HlsTarget) -> None:
+    """Verify the kernel and its ROMs: the verifier rejects the IR strings printing cannot
+    make safe (callee, template argument and pragma text, headers). Parsed IR is verified
+    already; this covers modules built in Python."""
+    for op in (target.kernel, *target.roms):
+        try:
+            op.verify()
+        except VerifyException as error:
+            raise QnnError(f"error: {innermost_message(error)}") from error
 
 
 def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
@@ -396,8 +408,10 @@ def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
         targets = [t for t in targets if t.kernel.sym_name.data == kernel]
     if len(targets) != 1:
         raise QnnError(f"error: an HLS project holds one accelerator, the module has "
-                       f"{len(targets)} hls.kernel op(s){f' named @{kernel}' if kernel else ''}")
+                       f"{len(targets)} hls.kernel op(s)"
+                       f"{f' named {mlir_symbol(kernel)}' if kernel else ''}")
     target = targets[0]
+    verify_target(target)
     emitter = KernelEmitter(target.kernel, target.roms)
     widest = emitter.widest_word()
     # No library template declares a word wider than its streams and ROMs.
@@ -405,12 +419,12 @@ def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
     context = {
         "kernel": target.kernel.sym_name.data,
         "top": emitter.top_name,
-        "guard": emitter.top_name.upper(),
-        "signature": emitter.signature(),
+        "guard": include_guard(emitter.top_name),
+        "signature": Escaped(emitter.signature()),
         "ports": emitter.ports(),
         "ap_int_max_w": max_w,
-        "kernel_text": emitter.emit_kernel(),
-        "roms": [emitter.emit_rom(rom) for rom in target.roms],
+        "kernel_text": Escaped(emitter.emit_kernel()),
+        "roms": [Escaped(emitter.emit_rom(rom)) for rom in target.roms],
         "board": board,
         "headers": kernel_headers(target.kernel),
     }

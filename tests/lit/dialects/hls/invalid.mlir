@@ -68,6 +68,24 @@ func.func @return_outside() {
 
 // -----
 
+// Headers are printed as `#include "..."` and copied into the project: only the
+// library's and the layer ops' own.
+hls.kernel @unknown_header(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) attributes {headers = ["qnn/mvau.h", "../../etc/passwd"]} {
+  hls.call "copy"(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.kernel' @unknown_header header '../../etc/passwd' is not a header of the project's layer library or of a layer op: expected one of {{.*}}qnn/mvau.h
+
+// -----
+
+hls.kernel @header_not_a_string(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) attributes {headers = [1]} {
+  hls.call "copy"(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.kernel' @header_not_a_string headers must be an array of strings (include paths), got [1 : i64]
+
+// -----
+
 // === hls.stream
 
 hls.kernel @zero_depth(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
@@ -95,6 +113,48 @@ hls.kernel @bad_template_arg(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
   hls.return
 }
 // CHECK: error: 'hls.call' copy: template argument 1 must be an integer or a non-empty string, got ""
+
+// -----
+
+hls.kernel @keyword_callee(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
+  hls.call "qnn::delete"(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.call' callee 'qnn::delete' is not a C++ name ('delete' is a keyword)
+
+// -----
+
+// Template argument text is C++: one type or constant, nothing that ends the
+// argument list, a statement or a line.
+hls.kernel @statement_in_template_arg(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
+  hls.call "copy"<8, "1>(in0); system(\22x\22); f<1">(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.call' copy: template argument 1 must be one C++ type or constant (letters, digits, spaces and _ : < > ( ) , + - * only), got "1>(in0); system(\22x\22); f<1"
+
+// -----
+
+hls.kernel @unbalanced_template_arg(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
+  hls.call "copy"<"1>(in0, out0), f<1">(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.call' copy: template argument 0 must be one C++ type or constant (with balanced <> and ()), got '1>(in0, out0), f<1'
+
+// -----
+
+hls.kernel @two_template_args_in_one(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
+  hls.call "copy"<"8, 9">(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.call' copy: template argument 0 must be one C++ type or constant (a ',' outside brackets makes two), got '8, 9'
+
+// -----
+
+hls.kernel @comment_not_a_string(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
+  hls.call "copy"(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>) {comment = 3}
+  hls.return
+}
+// CHECK: error: 'hls.call' comment must be a string, got 3 : i64
 
 // -----
 
@@ -142,6 +202,15 @@ hls.kernel @prefix(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
   hls.return
 }
 // CHECK: error: 'hls.pragma' text must be one line without '#pragma HLS' (it is printed as a prefix), got 'HLS DATAFLOW'
+
+// -----
+
+hls.kernel @comment_in_pragma(%in0: !hls.stream<8>) -> (%out0: !hls.stream<8>) {
+  hls.pragma "DATAFLOW /* x"
+  hls.call "copy"(%in0 : !hls.stream<8>) -> (%out0 : !hls.stream<8>)
+  hls.return
+}
+// CHECK: error: 'hls.pragma' text must be letters, digits, spaces and _ $ = , . : ( ) + - only (it is printed as a line of C++), got 'DATAFLOW /* x'
 
 // -----
 

@@ -711,3 +711,145 @@ func.func @maxpool_nhwc_shape(%x: tensor<1x4x6x3xf32>) -> tensor<1x2x3x2xf32> {
 // CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.maxpool' result shape [1, 2, 3, 2] does not match the expected shape [1, 2, 3, 3]{{$}}
   func.return %0 : tensor<1x2x3x2xf32>
 }
+
+// -----
+
+// Constant quantizer parameters: the values are checked, not only the shapes.
+func.func @int_quant_scale_zero(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<0.0> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' scale must be finite and > 0, got 0{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+// NaN, written as the bytes of a float32 (printed NaNs do not parse back as NaN).
+func.func @int_quant_scale_nan_per_channel(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<"0x0000003F0000003F0000C07F0000003F"> : tensor<1x4xf32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' scale must be finite and > 0, got nan at index [0, 2]{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @int_quant_scale_negative(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<-0.5> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' scale must be finite and > 0, got -0.5{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @int_quant_scale_subnormal(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<1.0e-40> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' scale 9.9999461e-41 is below float32's smallest normal number 1.1754944e-38: x / scale overflows and the scale has lost precision; use a larger scale{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+// The level -128 of an 8-bit signed quantizer times 3e38 is beyond float32.
+func.func @int_quant_scale_overflows(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<3.0e+38> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 8 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' scale 3e+38 times the largest level magnitude 128 is 3.84e+40, which overflows float32; quantized magnitudes are limited to 2^32 (4294967296): use a smaller scale or fewer bits{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+// A bipolar quantizer's largest output is the scale itself.
+func.func @bipolar_quant_scale_too_large(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<1.0e+10> : tensor<f32>
+  %0 = quant.bipolar_quant %x, %s : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.bipolar_quant' scale 1e+10 times the largest level magnitude 1 is 1e+10, which leaves too little float32 range for the products and sums of the layers after it; quantized magnitudes are limited to 2^32 (4294967296): use a smaller scale or fewer bits{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @int_quant_zeropt_fraction(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %z = arith.constant dense<0.5> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' zero point must be an integer, got 0.5{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @int_quant_zeropt_infinite(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %z = arith.constant dense<"0x0000807F"> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' zero point must be finite, got inf{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+// A narrow unsigned 4-bit quantizer has the levels 0 to 14.
+func.func @int_quant_zeropt_out_of_range(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<0.5> : tensor<f32>
+  %z = arith.constant dense<15.0> : tensor<f32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = false, narrow = true} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.int_quant' zero point 15 is outside [0, 14], the levels of a 4-bit unsigned narrow quantizer; the zero point must be one of the levels{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @bipolar_quant_scale_infinite(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<"0x0000807F"> : tensor<f32>
+  %0 = quant.bipolar_quant %x, %s : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.bipolar_quant' scale must be finite and > 0, got inf{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @trunc_zeropt_fraction(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<0.25> : tensor<f32>
+  %z = arith.constant dense<1.5> : tensor<f32>
+  %0 = quant.trunc %x, %s, %z {in_bitwidth = 8 : i64, out_bitwidth = 4 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.trunc' zero point must be an integer, got 1.5{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @trunc_out_scale_zero(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = arith.constant dense<0.25> : tensor<f32>
+  %z = arith.constant dense<0.0> : tensor<f32>
+  %o = arith.constant dense<0.0> : tensor<f32>
+  %0 = quant.trunc %x, %s, %z out_scale %o {in_bitwidth = 8 : i64, out_bitwidth = 4 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.trunc' out_scale must be finite and > 0, got 0{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+// +-inf thresholds are levels always or never reached; NaN is neither.
+func.func @multithreshold_nan(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %t = arith.constant dense<"0x000080FF0000C07F0000807F"> : tensor<1x3xf32>
+  %0 = quant.multithreshold %x, %t : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.multithreshold' thresholds must not be NaN, got NaN at index [0, 1]; +-inf are allowed{{$}}
+  func.return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @multithreshold_out_scale_overflows(%x: tensor<1x4xf32>, %t: tensor<1x3xf32>) -> tensor<1x4xf32> {
+  %0 = quant.multithreshold %x, %t {out_scale = 1.0e+300 : f64} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
+// CHECK: invalid.mlir:[[# @LINE - 1]]:3: error: 'quant.multithreshold' out_scale must be a finite number, got 1e+300, which overflows float32{{$}}
+  func.return %0 : tensor<1x4xf32>
+}

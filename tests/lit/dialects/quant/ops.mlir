@@ -41,6 +41,20 @@ func.func @int_quant_per_channel(%x: tensor<1x3x2x2xf32>, %s: tensor<1x3x1x1xf32
   func.return %0 : tensor<1x3x2x2xf32>
 }
 
+// Constant parameters at the edges of the verifier's rules are valid: the smallest
+// normal float32 scale, a scale whose largest output (level - zero point spans [-15, 15])
+// is 3.75e9, just below the limit 2^32, and zero points at both ends of the levels [-8, 7].
+// CHECK-LABEL: func.func @int_quant_edge_parameters
+// CHECK: %[[S:.*]] = arith.constant dense<[1.17549435e-38, 2.500000e+08]> : tensor<2xf32>
+// CHECK-NEXT: %[[Z:.*]] = arith.constant dense<[-8.000000e+00, 7.000000e+00]> : tensor<2xf32>
+// CHECK-NEXT: quant.int_quant %{{.*}}, %[[S]], %[[Z]] {bitwidth = 4 : i64, signed = true, narrow = false}
+func.func @int_quant_edge_parameters(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %s = arith.constant dense<[1.17549435e-38, 2.5e+08]> : tensor<2xf32>
+  %z = arith.constant dense<[-8.0, 7.0]> : tensor<2xf32>
+  %0 = quant.int_quant %x, %s, %z {bitwidth = 4 : i64, signed = true, narrow = false} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  func.return %0 : tensor<1x2xf32>
+}
+
 // CHECK-LABEL: func.func @bipolar_quant
 // CHECK-SAME: (%[[X:[^:]*]]: tensor<1x64xf32>, %[[S:[^:]*]]: tensor<1xf32>)
 // CHECK-NEXT: %[[R:.*]] = quant.bipolar_quant %[[X]], %[[S]] : (tensor<1x64xf32>, tensor<1xf32>) -> tensor<1x64xf32>
