@@ -29,9 +29,11 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+import warnings  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import numpy as np  # noqa: E402
 from fuzzing.campaign import run_campaign, table  # noqa: E402
 from fuzzing.families import FAMILIES  # noqa: E402
 
@@ -57,6 +59,9 @@ def main() -> int:
     per_family = {name: args.cases // len(chosen) + (i < args.cases % len(chosen))
                   for i, name in enumerate(chosen)}
     workdir = args.workdir or tempfile.mkdtemp(prefix="qnn-fuzz-")
+    # Mutations cast NaN to integers and complex to real on purpose: not news.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
     from tqdm import tqdm
 
     started = time.monotonic()

@@ -358,7 +358,12 @@ def import_onnx(path: str) -> ModuleOp:
         wrapper = cleanup(model, path)
     except QnnError as error:  # qonnx trips on what ONNX's rules say precisely
         raise schema_problem or error from error
-    module = OnnxImporter(wrapper, path, original_names).build()
+    try:
+        module = OnnxImporter(wrapper, path, original_names).build()
+    except Exception as error:  # a converter meeting what ONNX's rules already exclude
+        if schema_problem is None or isinstance(error, QnnError):
+            raise
+        raise schema_problem from error
     if schema_problem is not None:  # a model the converters accept but ONNX does not
         raise schema_problem
     from qnn_mlir.diagnostics import verify_module

@@ -292,6 +292,8 @@ def _matmul(v: NodeView, lhs: SSAValue, rhs: SSAValue, result: TensorType) -> SS
 
 def _transpose_2d(v: NodeView, value: SSAValue) -> SSAValue:
     shape = value.type.get_shape()
+    if len(shape) != 2:
+        raise ConversionError(f"transA/transB need a 2-D operand, got {value.type}")
     result = TensorType(value.type.element_type, (shape[1], shape[0]))
     op = quant.TransposeOp.build(
         operands=[value], result_types=[result], properties={"perm": _int_array([1, 0])}

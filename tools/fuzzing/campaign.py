@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -60,16 +61,18 @@ def pass_names() -> list[str]:
 
 
 def generate(prepared: list[Prepared], cases_per_family: dict[str, int],
-             seed: int) -> list[Case]:
-    """The cases, families interleaved so that a partial run still covers each."""
+             seed: int) -> Iterator[Case]:
+    """The cases, lazily (a case holds its model), families interleaved so that a partial
+    run still covers each."""
     streams = []
-    for index, (family, count) in enumerate(sorted(cases_per_family.items())):
-        rng = np.random.default_rng([seed, index])
+    for family, count in sorted(cases_per_family.items()):
+        # Seeded by the family's name: a family's cases do not depend on which others run.
+        rng = np.random.default_rng([seed, zlib.crc32(family.encode())])
         make = FAMILIES[family]
         args = (prepared, pass_names(), rng) if family == "ir-text" else (prepared, rng)
         streams.append(itertools.islice(make(*args), count))
     interleaved = itertools.chain.from_iterable(itertools.zip_longest(*streams))
-    return [case for case in interleaved if case is not None]
+    return (case for case in interleaved if case is not None)
 
 
 def run_campaign(workdir: str, cases_per_family: dict[str, int], seed: int = 0, jobs: int = 2,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import onnx
 
-from fuzzing.graph_mutations import GRAPH_MUTATIONS
+from fuzzing.graph_mutations import GRAPH_MUTATIONS, structural_problem
 from fuzzing.harness import Case
 from fuzzing.ir_mutations import inject_string, mutate_ir
 from fuzzing.npy_mutations import mutate_npy
@@ -109,7 +109,7 @@ def onnx_graph_cases(prepared: list[Prepared], rng: np.random.Generator) -> Iter
         if not mutations:
             continue
         invalid = next((m.invalid for m in mutations if m.invalid), None) or \
-            checker_problem(model) or quantizer_problem(model, {})
+            structural_problem(model) or checker_problem(model) or quantizer_problem(model, {})
         yield _onnx_case("onnx-graph", target.seed, model, "; ".join(m.what for m in mutations),
                          invalid, rng, index)
 

@@ -1,9 +1,10 @@
 """Mutations of an ONNX graph's structure: its outputs, inputs, value_info, nodes,
 attributes, initializers, names and op sets.
 
-A mutation says the model is invalid when it knows (an initializer redeclared
-as an input of another shape, two declarations of one tensor that disagree, a
-NaN weight); `onnx.checker` judges the rest in `fuzzing.families`.
+Whether the result is invalid is judged on the final model, not per mutation (a
+later mutation can undo an earlier one: a NaN weight cast to int8 is finite):
+`structural_problem` here, `onnx.checker` and the quantizer rules in
+`fuzzing.families`.
 """
 
 from __future__ import annotations
@@ -31,11 +32,8 @@ def initializer_as_input(model: onnx.ModelProto, rng: np.random.Generator) -> Mu
     shape = list(tensor.dims)
     if rng.random() < 0.6:
         shape = [*shape, 2] if rng.random() < 0.5 else [d + 1 for d in shape] or [3]
-        invalid = "an initializer redeclared as a graph input of another shape"
-    else:
-        invalid = None
     model.graph.input.append(helper.make_tensor_value_info(tensor.name, tensor.data_type, shape))
-    return Mutation(f"initializer '{tensor.name}' also a graph input of shape {shape}", invalid)
+    return Mutation(f"initializer '{tensor.name}' also a graph input of shape {shape}")
 
 
 def duplicate_value_info(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
@@ -43,13 +41,10 @@ def duplicate_value_info(model: onnx.ModelProto, rng: np.random.Generator) -> Mu
     node = _pick(rng, list(model.graph.node))
     name = node.output[0]
     first = helper.make_tensor_value_info(name, TensorProto.FLOAT, None)
-    if rng.random() < 0.5:
-        second = helper.make_tensor_value_info(name, TensorProto.FLOAT, [7, 7, 7])
-        invalid = "two value_info entries for one tensor that disagree"
-    else:
-        second, invalid = first, None
+    second = helper.make_tensor_value_info(name, TensorProto.FLOAT, [7, 7, 7]) \
+        if rng.random() < 0.5 else first
     model.graph.value_info.extend([first, second])
-    return Mutation(f"value_info of '{name}' declared twice", invalid)
+    return Mutation(f"value_info of '{name}' declared twice")
 
 
 def shadow_tensor(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
@@ -62,8 +57,7 @@ def shadow_tensor(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
     node.output[0] = target
     for other in model.graph.node:
         other.input[:] = [target if name == old else name for name in other.input]
-    return Mutation(f"node '{node.name}' writes '{target}', already defined",
-                    "a tensor defined twice")
+    return Mutation(f"node '{node.name}' writes '{target}', already defined")
 
 
 def delete_node(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
@@ -136,8 +130,8 @@ def change_input_shape(model: onnx.ModelProto, rng: np.random.Generator) -> Muta
     """Another static, symbolic, empty or negative shape, or element type, for the input."""
     tensor = model.graph.input[0].type.tensor_type
     dims = [d.dim_value for d in tensor.shape.dim]
-    choice = int(rng.integers(6))
-    if choice == 5:
+    choice = int(rng.integers(7))
+    if choice == 6:
         tensor.elem_type = int(_pick(rng, [TensorProto.DOUBLE, TensorProto.FLOAT16,
                                             TensorProto.INT8, TensorProto.INT64]))
         return Mutation(f"graph input of element type {tensor.elem_type}")
@@ -145,8 +139,7 @@ def change_input_shape(model: onnx.ModelProto, rng: np.random.Generator) -> Muta
            [-3, *dims[1:]]][choice]
     model.graph.input[0].CopyFrom(helper.make_tensor_value_info(
         model.graph.input[0].name, tensor.elem_type, new))
-    return Mutation(f"graph input of shape {new}",
-                    "a graph input of a negative dimension" if choice == 5 else None)
+    return Mutation(f"graph input of shape {new}")
 
 
 def change_initializer(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
@@ -166,16 +159,14 @@ def change_initializer(model: onnx.ModelProto, rng: np.random.Generator) -> Muta
         raw = numpy_helper.from_array(value, tensor.name)
         raw.raw_data = raw.raw_data[: len(raw.raw_data) // 2]
         tensor.CopyFrom(raw)
-        return Mutation(f"initializer '{tensor.name}' truncated to half its data",
-                        "an initializer holding less data than its shape")
+        return Mutation(f"initializer '{tensor.name}' truncated to half its data")
     if not np.issubdtype(value.dtype, np.floating) or value.size == 0:
         return Mutation(f"initializer '{tensor.name}' unchanged (not float)")
     special = float(_pick(rng, [np.nan, np.inf, -np.inf]))
     changed = np.array(value)
     changed.flat[int(rng.integers(value.size))] = special
     set_initializer(model, tensor.name, changed)
-    return Mutation(f"a {special} in initializer '{tensor.name}'",
-                    "a non-finite value in a constant")
+    return Mutation(f"a {special} in initializer '{tensor.name}'")
 
 
 def rename_tensor(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
@@ -216,6 +207,37 @@ def change_opset(model: onnx.ModelProto, rng: np.random.Generator) -> Mutation:
         if node.domain:
             node.domain = domain
     return Mutation(f"custom ops in domain {domain!r}")
+
+
+def structural_problem(model: onnx.ModelProto) -> str | None:
+    """Why the final model is invalid in ways onnx.checker does not see, or None:
+    initializer data that does not fill its shape, a NaN or infinite constant, a graph
+    input of a negative dimension, an initializer redeclared as a graph input of another
+    type or shape, or two value_info entries for one tensor that disagree."""
+    initializers = {}
+    for tensor in model.graph.initializer:
+        try:
+            initializers[tensor.name] = numpy_helper.to_array(tensor)
+        except ValueError:
+            return f"initializer '{tensor.name}' holds less data than its shape"
+        values = initializers[tensor.name]
+        if np.issubdtype(values.dtype, np.floating) and not np.all(np.isfinite(values)):
+            return f"a non-finite value in constant '{tensor.name}'"
+    for graph_input in model.graph.input:
+        tensor = graph_input.type.tensor_type
+        if any(d.HasField("dim_value") and d.dim_value < 0 for d in tensor.shape.dim):
+            return f"graph input '{graph_input.name}' of a negative dimension"
+        if graph_input.name in initializers:
+            initializer = next(t for t in model.graph.initializer if t.name == graph_input.name)
+            dims = [d.dim_value for d in tensor.shape.dim]
+            if tensor.elem_type != initializer.data_type or dims != list(initializer.dims):
+                return f"initializer '{graph_input.name}' redeclared as an input of another type"
+    declared: dict[str, onnx.TypeProto] = {}
+    for info in model.graph.value_info:
+        if info.name in declared and declared[info.name] != info.type:
+            return f"two value_info entries for '{info.name}' that disagree"
+        declared[info.name] = info.type
+    return None
 
 
 GRAPH_MUTATIONS = (duplicate_output, initializer_as_input, duplicate_value_info, shadow_tensor,
