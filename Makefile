@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt tools/setup_system.sh
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[models,board,csim,dev]"
 	# An editable install leaves the package as source: byte-compile it once, or with
 	# PYTHONDONTWRITEBYTECODE set every command compiles it again when it starts.
-	$(PY) -m compileall -q qnn_mlir
+	$(PY) -m compileall -q qnn_mlir runtime/qnn_runtime
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -40,7 +40,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check qnn_mlir tests tools
+	$(VENV)/bin/ruff check qnn_mlir runtime tests tools
 
 clean:
 	rm -rf $(VENV) build

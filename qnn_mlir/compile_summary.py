@@ -66,6 +66,9 @@ class CompileSummary:
     """Check inputs whose outputs differ from the imported model's by a threshold tie."""
     seconds: dict[str, float] = field(default_factory=dict)
     hls_dir: str = ""
+    deploy_dir: str = ""
+    deploy_note: str = ""
+    """Why there is no deployment package, when there is none."""
 
     def _layer_rows(self) -> list[str]:
         # Columns as wide as their longest entry (a layer name or a kind such as
@@ -122,6 +125,9 @@ class CompileSummary:
             rows += [f"    {name}: {reason}" for name, reason in self.host_ops]
         rows += [f"  check: {self.check}",
                  f"  HLS project: {self.hls_dir}  (vitis_hls -f run_hls.tcl)",
+                 (f"  deployment package: {self.deploy_dir}  (python driver.py --device sim "
+                  "--input x.npy --output y.npy; README.md)" if self.deploy_dir else
+                  f"  no deployment package: {self.deploy_note}"),
                  "  times: " + ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items())]
         return "\n".join(rows)
 

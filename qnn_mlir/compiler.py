@@ -4,8 +4,10 @@
     -> dataflow-fold -> dataflow-insert-dwc -> convert-dataflow-to-hls -> C++ -> g++
 
 The build directory holds every stage's IR (`ir/`), the Vitis HLS project
-(`hls/`), `summary.json`, and `folding.json`: the folding chosen, keyed by
-layer name, which `--folding` reads back. It is written to a temporary directory and
+(`hls/`), the PYNQ deployment package (`deploy/`: driver, host code, runtime,
+C simulation library, Vivado block design), `summary.json`, and
+`folding.json`: the folding chosen, keyed by layer name, which `--folding`
+reads back. It is written to a temporary directory and
 renamed at the end, so a failed compile leaves no half-written build.
 """
 
@@ -39,6 +41,7 @@ STAGES = ("01-imported", "02-integer", "03-dataflow", "04-hls")
 
 BUILD_STAMP = "summary.json"
 FOLDING_FILE = "folding.json"
+DEPLOY_DIR = "deploy"
 
 TESTBENCH_FRAMES = 100
 """Images whose accelerator inputs and outputs go to hls/tb_*.bin for Vitis C simulation."""
@@ -263,6 +266,26 @@ def lower_to_cpp(model_path: str, options: CompileOptions) -> Lowered:
     return Lowered(stages, files, summary, passes)
 
 
+def write_deploy_package(hls_module: ModuleOp, directory: str, build_dir: str,
+                         model_path: str, options: CompileOptions,
+                         folding: str) -> tuple[str, str]:
+    """BUILD/deploy/, the PYNQ deployment package: (its path, "") when written; ("", why
+    not) for an accelerator that one AXI DMA cannot drive (the rest of the build stands)."""
+    from qnn_mlir.backends.pynq.deploy import (
+        DeployOptions,
+        deployment_problem,
+        write_deployment,
+    )
+
+    problem = deployment_problem(hls_module)
+    if problem is not None:
+        return "", problem
+    write_deployment(hls_module, directory, DeployOptions(
+        hls_dir="../hls", source=os.path.basename(model_path), folding=json.loads(folding),
+        include_hls=False, simulation_library=not options.skip_csim))
+    return os.path.join(build_dir, DEPLOY_DIR), ""
+
+
 def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> CompileSummary:
     """Compile `model_path` into `build_dir` (replaced atomically); returns the summary."""
     from concurrent.futures import ThreadPoolExecutor
@@ -315,9 +338,15 @@ def compile_model(model_path: str, build_dir: str, options: CompileOptions) -> C
     try:
         summary.hls_dir = os.path.join(build_dir, "hls")
         summary.folding_file = os.path.join(build_dir, FOLDING_FILE)
+        folding = files.pop(FOLDING_FILE)
         with open(os.path.join(staging, FOLDING_FILE), "w", encoding="utf-8") as f:
-            f.write(files.pop(FOLDING_FILE))
+            f.write(folding)
         write_project(files, os.path.join(staging, "hls"))
+        timer = time.perf_counter()
+        summary.deploy_dir, summary.deploy_note = write_deploy_package(
+            stages["04-hls"], os.path.join(staging, DEPLOY_DIR), build_dir, model_path,
+            options, folding)
+        summary.seconds["deployment package"] = time.perf_counter() - timer
         os.makedirs(os.path.join(staging, "ir"))
         for name, text in texts.items():
             with open(os.path.join(staging, "ir", f"{name}.mlir"), "w", encoding="utf-8") as f:

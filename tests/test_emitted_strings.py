@@ -6,9 +6,11 @@ accept top.cpp and testbench.cpp; tclsh must run run_hls.tcl with every Vitis
 command stubbed and record exactly the commands the template writes (no
 `exec`, nothing injected) with `set_top` naming the emitted top function; and
 every comment must show the string as an MLIR string literal that decodes back
-to it, so the user can recognise the layer. The strings that are C++ themselves
-(headers, template argument text, pragma text, callees) are rejected by the
-hls verifier with a located diagnostic.
+to it, so the user can recognise the layer. The Vivado block design of the same
+module must run under tclsh with the Vivado commands stubbed, call only them,
+name the IP and its cell after the emitted top, and create no file. The strings
+that are C++ themselves (headers, template argument text, pragma text, callees)
+are rejected by the hls verifier with a located diagnostic.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from pathlib import Path
 
 import pytest
 from conftest import tool
-from fuzzing.emitted_files import SCRIPT_CALLS, cxx_syntax_errors, run_tcl_stubbed
+from fuzzing.emitted_files import (
+    SCRIPT_CALLS,
+    VIVADO_COMMANDS,
+    VIVADO_RESULTS,
+    cxx_syntax_errors,
+    run_tcl_stubbed,
+)
 from fuzzing.emitted_files import tclsh as find_tclsh
 from hls_modules import binary_chain
 from xdsl.dialects import func
@@ -29,6 +37,7 @@ from xdsl.utils.mlir_lexer import MLIRLexer
 
 from qnn_mlir.backends.hls import to_hls_form
 from qnn_mlir.backends.hls.ir_strings import CXX_RESERVED, cxx_identifier
+from qnn_mlir.backends.hls.vivado import emit_vivado_scripts
 from qnn_mlir.diagnostics import parse_module_text
 from qnn_mlir.dialects import hls, make_context
 from qnn_mlir.tools.qnn_translate import module_to_text
@@ -117,8 +126,25 @@ def tclsh() -> str:
     return path
 
 
+def run_block_design(module: ModuleOp, directory: Path):
+    """block_design.tcl of the module, run with the Vivado commands stubbed (the IP
+    directory exists, the output directory does not)."""
+    script = directory / "block_design.tcl"
+    script.write_text(emit_vivado_scripts(module)["block_design.tcl"], encoding="utf-8")
+    return run_tcl_stubbed(str(script), str(directory), VIVADO_COMMANDS,
+                           [str(directory), str(directory / "bitstream")], VIVADO_RESULTS)
+
+
+@pytest.fixture(scope="module")
+def block_design_commands(tclsh, tmp_path_factory) -> list[str]:
+    """The commands the block design of a plainly named kernel runs, in order."""
+    run = run_block_design(hostile_module("_plain"), tmp_path_factory.mktemp("plain"))
+    assert run.code == 0, run.stderr
+    return [call[0] for call in run.calls]
+
+
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_strings_print_escaped(text, tmp_path, tclsh):
+def test_hostile_strings_print_escaped(text, tmp_path, tclsh, block_design_commands):
     result = translate(module_to_text(hostile_module(text)), tmp_path)
     assert result.returncode == 0, result.stderr
     project = tmp_path / "prj"
@@ -131,18 +157,22 @@ def test_hostile_strings_print_escaped(text, tmp_path, tclsh):
 
     # (b) tclsh runs the script with the Vitis commands stubbed: exactly the template's
     # commands, no exec, no injected or unknown command, no file created.
-    code, calls, stderr = run_tcl_stubbed(str(project / "run_hls.tcl"), str(tmp_path))
+    code, calls, _, stderr = run_tcl_stubbed(str(project / "run_hls.tcl"), str(tmp_path))
     assert code == 0, stderr
     assert [call[0] for call in calls] == SCRIPT_CALLS
     assert not list(tmp_path.rglob("PWNED")) and not Path("PWNED").exists()
 
-    # (c) The recorded top and project names are the emitted top function's.
+    # (c) The recorded top and project names are the emitted functions': the kernel's,
+    # and the synthesis top's around it.
     top = re.search(r"^void (\w+)\(hls::stream", files["top.cpp"], re.MULTILINE)[1]
     assert top == cxx_identifier(f"acc{text}")
+    axi_top = cxx_identifier(f"{top}_axi")  # one underscore after a trailing one
     assert calls[0] == ["open_project", "-reset", f"{top}_prj"]
-    assert calls[1] == ["set_top", top]
+    assert calls[1] == ["set_top", axi_top]
+    assert f"void {axi_top}(hls::stream<ap_axiu<" in files["top.cpp"]
     assert f"void {top}(hls::stream" in files["top.h"]
     assert f"::{top}(port_in0, port_out0);" in files["testbench.cpp"]
+    assert f"::{axi_top}(axi_in0, axi_out0, " in files["testbench.cpp"]
 
     # (d) The comments show the strings, escaped: the kernel in each file's first line,
     # the ROM above its array, the call comment above each call.
@@ -154,11 +184,28 @@ def test_hostile_strings_print_escaped(text, tmp_path, tclsh):
                  if line.startswith("// @") and " word(s) of " in line]
     assert shown_symbol(rom_lines[0]) == f"rom{text}"
     lines = files["top.cpp"].splitlines()
-    calls_cxx = [index for index, line in enumerate(lines) if line.startswith("  qnn::")]
+    calls_cxx = [index for index, line in enumerate(lines) if line.startswith("  qnn::")
+                 and not line.startswith(("  qnn::axi_to_words", "  qnn::words_to_axi"))]
     assert len(calls_cxx) == 7
     for index in calls_cxx:
         assert lines[index - 1].startswith("  // ")
         assert shown_text(lines[index - 1][len("  // "):]) == text
+
+    # (e) The block design runs only Vivado's commands, the same as for a plain name,
+    # instantiates the exported IP as a cell named after the top, creates no file, and
+    # shows the kernel in its header comment.
+    before = set(tmp_path.rglob("*"))
+    run = run_block_design(hostile_module(text), tmp_path)
+    assert run.code == 0, run.stderr
+    assert [call[0] for call in run.calls] == block_design_commands
+    assert ["create_bd_cell", "-type", "ip", "-vlnv", f"xilinx.com:hls:{axi_top}:1.0",
+            top] in run.calls
+    created = set(tmp_path.rglob("*")) - before - {tmp_path / name for name in (
+        "block_design.tcl", "stubs.tcl", "calls.log")}
+    assert not created and not Path("PWNED").exists()
+    first, second = (tmp_path / "block_design.tcl").read_text().splitlines()[:2]
+    assert shown_symbol(first) == f"acc{text}"
+    assert second.startswith("# Generated")
 
 
 def test_a_plain_comment_prints_as_written(tmp_path):
@@ -173,7 +220,8 @@ def test_a_plain_comment_prints_as_written(tmp_path):
 
 
 @pytest.mark.parametrize("name", [*HOSTILE.values(), "int", "_LP64", "__x", "a__b", "9lives",
-                                  "errno", "assert", "main", "qnn_run_batch", ""])
+                                  "errno", "assert", "main", "qnn_run_batch", "qnn_run_axi",
+                                  "ap_axiu", ""])
 def test_identifiers_are_valid_and_not_reserved(name):
     ident = cxx_identifier(name)
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", ident), ident

@@ -26,6 +26,7 @@ from pass_semantics import apply_passes, assert_bit_identical
 
 from qnn_mlir.diagnostics import parse_module_text
 from qnn_mlir.dialects import make_context, quant
+from qnn_mlir.dialects.datatypes import integer_bounds
 from qnn_mlir.ir_constants import constant_array
 
 FLOATS = st.floats(-4.0, 4.0, width=32, allow_subnormal=False)
@@ -162,7 +163,9 @@ def _int_quant(draw, writer: ChainWriter, value: str, shape, channels: int):
     scale = np.array(draw(st.lists(st.floats(2.0**-4, 2.0, width=32), min_size=size,
                                    max_size=size)), dtype=np.float32)
     scale = scale.reshape((1, size) + (1,) * (len(shape) - 2))
-    zero = np.float32(draw(st.integers(-2, 2)) if signed else draw(st.integers(0, 2)))
+    # the zero point is one of the levels (the quantizer's verifier requires it)
+    low, high = integer_bounds(bits, signed, narrow)
+    zero = np.float32(draw(st.integers(max(low, -2), min(high, 2))))
     mode = draw(st.sampled_from(quant.ROUNDING_MODES))
     result = _tensor(shape, "f32")
     output = writer.op(

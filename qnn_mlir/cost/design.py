@@ -115,10 +115,15 @@ class DesignEstimate:
 
 
 def _stream_bytes(stream: SSAValue, fold: int) -> int:
+    """Bytes per frame the AXI DMA moves for a boundary stream: each word padded to whole
+    beats of the DMA's power-of-two stream width (backends/hls/axi.py)."""
+    from qnn_mlir.backends.hls.axi import AxiPort
+
     stream_type = stream.type
     assert isinstance(stream_type, StreamType)
     words = stream_type.words_per_frame * stream_type.fold.data // fold
-    return words * ((fold * element_bits(stream_type.element_type) + 7) // 8)
+    width = fold * element_bits(stream_type.element_type)
+    return AxiPort("", True, width, words).frame_bytes
 
 
 def boundary_bytes(layers: Sequence[LayerOp], foldings: Sequence[Folding] | None = None

@@ -10,6 +10,8 @@ Conventions (shared with the quant interpreter):
 * dim 0 is the batch: it may be larger than the IR's 1, and a batch of
   images flows through every op at once (no Python loop over images).
 
+The boundary ops `dataflow.to_stream` / `from_stream` run their functions of
+`qnn_runtime.host_ops` through the table `host_calls.py`, as the quant ops do.
 Each layer op carries its own semantics (`LayerOp.interpret`, next to its
 definition in qnn_mlir/dialects/dataflow_layers/); `layer_functions` registers
 them for the layer kinds a module holds. These are the semantics the emitted
@@ -21,6 +23,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from qnn_runtime import host_ops
+from qnn_runtime.host_ops import exact_matmul, threshold_count
 from xdsl.dialects.builtin import AnyFloat
 from xdsl.interpreter import (
     Interpreter,
@@ -36,7 +40,7 @@ from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import InterpretationError
 
 from qnn_mlir.dialects import dataflow
-from qnn_mlir.interpreter.stream_math import exact_matmul, threshold_count
+from qnn_mlir.interpreter.host_calls import host_call_functions
 
 __all__ = ["DataflowFunctions", "exact_matmul", "layer_functions", "stream_values",
            "threshold_count"]
@@ -44,10 +48,7 @@ __all__ = ["DataflowFunctions", "exact_matmul", "layer_functions", "stream_value
 
 def stream_values(value: Any, element_type: Attribute) -> np.ndarray:
     """A tensor's values as a stream holds them: float32 for floats, int64 otherwise."""
-    array = np.asarray(value)
-    if isinstance(element_type, AnyFloat):
-        return array.astype(np.float32, copy=False)
-    return array.astype(np.int64, copy=False)
+    return host_ops.to_stream(value, isinstance(element_type, AnyFloat))
 
 
 def _accelerator_input(index: int, value: Any, expected: Attribute) -> np.ndarray:
@@ -73,7 +74,7 @@ def _accelerator_input(index: int, value: Any, expected: Attribute) -> np.ndarra
 
 
 @register_impls
-class DataflowFunctions(InterpreterFunctions):
+class DataflowFunctions(host_call_functions((dataflow.ToStreamOp, dataflow.FromStreamOp))):
     """numpy implementations of the dataflow structure ops (the layers: `layer_functions`)."""
 
     @impl(dataflow.AcceleratorOp)
@@ -91,18 +92,6 @@ class DataflowFunctions(InterpreterFunctions):
         self, interpreter: Interpreter, op: dataflow.YieldOp, args: tuple[Any, ...]
     ) -> tuple[TerminatorValue, PythonValues]:
         return ReturnedValues(args), ()
-
-    @impl(dataflow.ToStreamOp)
-    def run_to_stream(
-        self, interpreter: Interpreter, op: dataflow.ToStreamOp, args: tuple[Any, ...]
-    ) -> PythonValues:
-        return (stream_values(args[0], op.output.type.element_type),)
-
-    @impl(dataflow.FromStreamOp)
-    def run_from_stream(
-        self, interpreter: Interpreter, op: dataflow.FromStreamOp, args: tuple[Any, ...]
-    ) -> PythonValues:
-        return (args[0],)
 
 
 def _run_layer(functions: InterpreterFunctions, interpreter: Interpreter,

@@ -164,8 +164,9 @@ def build_kernel(accelerator: dataflow.AcceleratorOp, stream_depth: int
             [rom.sym_name.data for rom in layer.roms],  # type: ignore[attr-defined]
             f"layer {index} ({prefix}): {op.name} {layer.comment}"))
 
-    pragmas = [f"INTERFACE axis port={arg.name_hint}" for arg in block.args]
-    pragmas += ["INTERFACE ap_ctrl_none port=return", "DATAFLOW"]
+    # No INTERFACE pragmas: the kernel is a sub-function of the synthesis top `<kernel>_axi`
+    # (top.cpp), which owns the AXI ports; Vitis takes interfaces from the top only.
+    pragmas = ["DATAFLOW"]
     for rom in roms:
         memory = "lutram" if rom.depth.value.data <= LUTRAM_MAX_DEPTH else "bram"
         pragmas.append(f"BIND_STORAGE variable={rom.sym_name.data} type=rom_1p impl={memory}")

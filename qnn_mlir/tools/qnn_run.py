@@ -59,18 +59,13 @@ def build_module_path(build_dir: str) -> str:
 
 
 def save_outputs(path: str, outputs: list[np.ndarray]) -> None:
-    """One result -> .npy; several -> .npz with keys result0, result1, ...; atomically."""
-    temporary = f"{path}.tmp{os.getpid()}"
+    """One result -> .npy; several -> .npz with keys result0, result1, ...; atomically (the
+    deployment driver's writer)."""
+    from qnn_runtime.driver import write_arrays
+
     try:
-        with open(temporary, "wb") as f:
-            if len(outputs) == 1:
-                np.save(f, outputs[0])
-            else:
-                np.savez(f, **{f"result{i}": o for i, o in enumerate(outputs)})
-        os.replace(temporary, path)
+        write_arrays(path, {f"result{i}": output for i, output in enumerate(outputs)})
     except OSError as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
         raise QnnError(f"{path}: error: cannot write output: {error.strerror}") from error
 
 

@@ -2,6 +2,7 @@
 
   qnn-translate --import-onnx model.onnx [-o out.mlir] [--board B]   ONNX/QONNX -> quant IR
   qnn-translate --to-hls in.mlir -o DIR [--board B]   dataflow or HLS form -> Vitis HLS project
+  qnn-translate --to-pynq in.mlir -o DIR [--board B]  dataflow or HLS form -> deployment package
 
 The target board is the module attribute `dataflow.target`: `--import-onnx
 --board B` records it, `--to-hls` uses the module's (pynq-z1 if it has none)
@@ -50,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     mode.add_argument("--to-hls", action="store_true",
                       help="write the Vitis HLS project of the module's accelerator into the "
                       "directory -o (runs convert-dataflow-to-hls on dataflow-form input)")
+    mode.add_argument("--to-pynq", action="store_true",
+                      help="write the PYNQ deployment package into the directory -o: driver.py, "
+                      "the host code, the runtime, the C simulation library, the Vivado block "
+                      "design and the HLS project (hls/)")
     parser.add_argument("--board", help="target board, recorded in the IR (--import-onnx) or "
                         "replacing the module's (--to-hls): " + known_boards())
     parser.add_argument("input", help="input file")
@@ -58,10 +63,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     def body() -> int:
         check_board(args.board)
-        if args.to_hls:
+        if args.to_hls or args.to_pynq:
             from qnn_mlir.backends.hls import translate_to_hls
 
-            translate_to_hls(args.input, args.output, args.board)
+            translate_to_hls(args.input, args.output, args.board,
+                             "pynq" if args.to_pynq else "hls")
             return 0
         from qnn_mlir.frontend.onnx_importer import import_onnx
 

@@ -47,21 +47,23 @@ def to_hls_form(module: ModuleOp, stream_depth: int = 2, source: str | None = No
     return module
 
 
-def write_project(files: dict[str, str | bytes], directory: str) -> None:
-    """Write `files` (relative path -> text) as `directory`, all or nothing.
+def write_project(files: dict[str, str | bytes], directory: str, stamp: str | None = None,
+                  what: str = "an HLS project written by qnn-translate --to-hls") -> None:
+    """Write `files` (relative path -> text or bytes) as `directory`, all or nothing.
 
     The files go to a temporary sibling directory that is then renamed. An
-    existing `directory` is replaced only if an earlier `--to-hls` wrote it
-    (it holds the stamp file) or it is empty; anything else is an error, so a
-    user's directory is never deleted.
+    existing `directory` is replaced only if an earlier run wrote it (it holds
+    the `stamp` file, by default the HLS project's) or it is empty; anything
+    else is an error, so a user's directory is never deleted.
     """
     from qnn_mlir.backends.hls.emitter import STAMP_FILE
 
+    stamp = stamp or STAMP_FILE
     target = os.path.abspath(directory)
     if os.path.lexists(target) and (not os.path.isdir(target) or (
-            os.listdir(target) and not os.path.exists(os.path.join(target, STAMP_FILE)))):
-        raise QnnError(f"{directory}: error: exists and is not an HLS project written by "
-                       "qnn-translate --to-hls; choose another output directory")
+            os.listdir(target) and not os.path.exists(os.path.join(target, stamp)))):
+        raise QnnError(f"{directory}: error: exists and is not {what}; choose another "
+                       "output directory")
     parent = os.path.dirname(target)
     try:
         os.makedirs(parent, exist_ok=True)
@@ -75,20 +77,22 @@ def write_project(files: dict[str, str | bytes], directory: str) -> None:
         for relative, text in files.items():
             path = os.path.join(staging, relative)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            if isinstance(text, bytes):  # testbench vectors
+            if isinstance(text, bytes):  # testbench vectors, libraries
                 with open(path, "wb") as f:
                     f.write(text)
             else:
                 with open(path, "w", encoding="utf-8", newline="\n") as f:
                     f.write(text)
-        replace_directory(staging, target, STAMP_FILE, "an HLS project written by qnn-translate")
+        replace_directory(staging, target, stamp, what)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise QnnError(f"{directory}: error: cannot write the project: {error.strerror}") from error
 
 
-def translate_to_hls(input_path: str, directory: str | None, board: str | None = None) -> None:
-    """`qnn-translate --to-hls`: read IR (`-` for stdin), emit and write the project for the
+def translate_to_hls(input_path: str, directory: str | None, board: str | None = None,
+                     output: str = "hls") -> None:
+    """`qnn-translate --to-hls` (`output="hls"`) and `--to-pynq` (`output="pynq"`): read IR
+    (`-` for stdin), emit and write the HLS project or the deployment package for the
     module's target board, or for `board` when given (it replaces the module's)."""
     import sys
 
@@ -97,7 +101,8 @@ def translate_to_hls(input_path: str, directory: str | None, board: str | None =
     from qnn_mlir.dialects import make_context
 
     if directory is None:
-        raise QnnError("qnn-translate: error: --to-hls writes a directory: give it with -o DIR")
+        raise QnnError(f"qnn-translate: error: --to-{output} writes a directory: give it with "
+                       "-o DIR")
     if input_path == "-":
         module = parse_module_text(make_context(), sys.stdin.read(), "<stdin>")
     else:
@@ -109,7 +114,14 @@ def translate_to_hls(input_path: str, directory: str | None, board: str | None =
         set_target(module, get_board(board))
     hls_form = to_hls_form(module, source=source)
     try:
+        if output == "pynq":
+            from qnn_mlir.backends.pynq.deploy import DeployOptions, write_deployment
+
+            write_deployment(hls_form, directory, DeployOptions(source=source))
+            return
         files = emit_project(hls_form)
     except QnnError as error:  # emitter messages start with "error:"; say where
-        raise QnnError(f"{source}: {error}") from error
+        if str(error).startswith("error:"):
+            raise QnnError(f"{source}: {error}") from error
+        raise
     write_project(files, directory)

@@ -10,11 +10,18 @@ paths) goes through ir_strings.py, which says how each is made safe where it lan
 
 Project layout (`qnn-translate --to-hls in.mlir -o DIR`):
 
-    top.h  top.cpp  params.h    the top function, its ROMs
-    testbench.cpp               batch driver (C ABI for csim.py) and main()
+    top.h  top.cpp  params.h    the kernel (one frame per call), the synthesis top
+                                `<kernel>_axi` around it (AXI-stream + AXI-Lite, a batch
+                                per call), the ROMs
+    testbench.cpp               C ABI for csim.py (qnn_run_batch: the kernel, host layout;
+                                qnn_run_axi: the synthesis top, DMA layout) and main()
     run_hls.tcl                 vitis_hls -f run_hls.tcl: csim, csynth, IP export
-    include/qnn/*.h             the project's HLS layer library
-    csim/hls_stream.h           the project's hls::stream, for g++ C simulation only
+    include/qnn/*.h             the project's HLS layer library (qnn/axi.h: the adapters)
+    csim/hls_stream.h           the project's hls::stream and ap_axiu (ap_axi_sdata.h),
+    csim/ap_axi_sdata.h         for g++ C simulation only
+
+How a port travels over AXI (beat widths, DMA layout) is axi.py's; the Vivado block
+design around the IP is vivado.py's.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation
 from xdsl.utils.exceptions import VerifyException
 
+from qnn_mlir.backends.hls.axi import AxiPort, axi_ports
 from qnn_mlir.backends.hls.ir_strings import (
     HEADERS_ATTR,
     TEMPLATE_FILTERS,
@@ -51,7 +59,7 @@ from qnn_mlir.backends.hls.ir_strings import (
     mlir_symbol,
 )
 from qnn_mlir.backends.hls.packing import word_bytes
-from qnn_mlir.cost.boards import module_target
+from qnn_mlir.cost.boards import Board, module_target
 from qnn_mlir.diagnostics import QnnError, innermost_message
 from qnn_mlir.dialects import hls
 from qnn_mlir.ir_constants import dense_to_numpy
@@ -60,6 +68,11 @@ STAMP_FILE = ".qnn-hls-project"
 """Marks a directory written by `--to-hls`, which a later run may replace."""
 
 AP_INT_DEFAULT_MAX_W = 1024
+
+IP_VENDOR, IP_LIBRARY, IP_VERSION = "xilinx.com", "hls", "1.0"
+"""Vendor, library and version of the exported IP (its name is the synthesis top's):
+run_hls.tcl's export_design sets them, the block design instantiates `ip_vlnv(name)`."""
+
 
 # ---------------------------------------------------------------------------
 # Utilities
@@ -71,6 +84,12 @@ sanitize = cxx_identifier  # under the emitter's older name, which tests import
 def word_type(width: int) -> str:
     """The C++ type of a `width`-bit word."""
     return f"ap_uint<{width}>"
+
+
+def ip_vlnv(name: str) -> Escaped:
+    """`xilinx.com:hls:<name>:1.0`, the IP catalog's name of the exported top `name` (a C++
+    identifier, so the VLNV is one plain Tcl word)."""
+    return Escaped(f"{IP_VENDOR}:{IP_LIBRARY}:{name}:{IP_VERSION}")
 
 
 ROM_LIMB_TYPES = ((8, "unsigned char"), (16, "unsigned short"), (32, "unsigned int"),
@@ -151,6 +170,25 @@ class Port:
         return self.word_bytes * self.frame_words
 
 
+@dataclass(frozen=True)
+class AxiTop:
+    """The synthesis top `<kernel>_axi` of top.cpp: the kernel between AXI-stream
+    adapters (include/qnn/axi.h), and the C++ names of its parts."""
+
+    name: str
+    frames_loop: str
+    """The static function that calls the one-frame kernel once per frame."""
+    frames: str
+    """The batch-size argument (AXI-Lite register 0x10)."""
+    frame: str
+    """The frame loop's index."""
+    ports: list[AxiPort]
+    words: dict[str, str]
+    """AXI port name -> the stream of kernel words between its adapter and the kernel."""
+    signature: Escaped
+    frames_loop_signature: Escaped
+
+
 # ---------------------------------------------------------------------------
 # One emit method per hls op
 # ---------------------------------------------------------------------------
@@ -174,6 +212,14 @@ class KernelEmitter:
         for op in kernel.body.block.ops:
             if isinstance(op, hls.StreamOp):
                 self.names.add(op.stream, op.stream.name_hint or "stream")
+        # The synthesis top around the kernel shares the table: none of its names
+        # shadows the kernel, a ROM or a port (the AXI ports keep the kernel's names).
+        self.axi_names = {part: self.names.add(("axi", part), name) for part, name in (
+            ("top", f"{self.top_name}_axi"), ("frames loop", f"{self.top_name}_frames"),
+            ("frames", "frames"), ("frame", "frame"))}
+        self.word_streams = {self.names[arg]: self.names.add(("axi words", arg),
+                                                              f"{self.names[arg]}_words")
+                             for arg in kernel.body.block.args}
 
     def ports(self) -> list[Port]:
         """The ports in signature order, with their words per frame."""
@@ -194,6 +240,21 @@ class KernelEmitter:
         params = ", ".join(f"hls::stream<{word_type(arg.type.width.data)}> &{self.names[arg]}"
                            for arg in self.kernel.body.block.args)
         return f"void {self.top_name}({params})"
+
+    def axi_top(self) -> AxiTop:
+        """The synthesis top: its ports (beats per axi.py) and names."""
+        ports = axi_ports(self.ports())
+        words = self.word_streams
+        frames = self.axi_names["frames"]
+        axi_params = [f"hls::stream<ap_axiu<{p.beat_bits}, 0, 0, 0>> &{p.name}" for p in ports]
+        word_params = [f"hls::stream<{word_type(p.width)}> &{words[p.name]}" for p in ports]
+        return AxiTop(
+            self.axi_names["top"], self.axi_names["frames loop"], frames,
+            self.axi_names["frame"], ports, words,
+            Escaped(f"void {self.axi_names['top']}({', '.join(axi_params)}, "
+                    f"unsigned int {frames})"),
+            Escaped(f"static void {self.axi_names['frames loop']}({', '.join(word_params)}, "
+                    f"unsigned int {frames})"))
 
     def emit_kernel(self) -> str:
         """The top function: signature, then each body op in order."""
@@ -284,8 +345,10 @@ class KernelEmitter:
 
     def widest_word(self) -> int:
         """The widest ap_uint the code builds: ports, streams and ROM words (the layer
-        templates rebuild each ROM word as an ap_uint of the ROM's width)."""
+        templates rebuild each ROM word as an ap_uint of the ROM's width), and the AXI
+        adapters' registers of a word's beats (include/qnn/axi.h)."""
         widths = [rom.width.value.data for rom in self.roms]
+        widths += [p.beats_per_word * p.beat_bits for p in axi_ports(self.ports())]
         widths += [arg.type.width.data for arg in self.kernel.body.block.args]  # type: ignore
         widths += [op.stream.type.width.data for op in self.kernel.body.block.ops  # type: ignore
                    if isinstance(op, hls.StreamOp)]
@@ -396,9 +459,9 @@ def verify_target(target: HlsTarget) -> None:
             raise QnnError(f"error: {innermost_message(error)}") from error
 
 
-def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
-    """All files of the HLS project of the module's kernel (or of `kernel`), by relative path,
-    for the module's target board (`dataflow.target`)."""
+def select_target(module: ModuleOp, kernel: str | None = None) -> tuple[HlsTarget, Board]:
+    """The module's one kernel (or the one named `kernel`), verified, and the module's
+    target board (`dataflow.target`)."""
     try:
         board = module_target(module)
     except ValueError as error:
@@ -410,8 +473,14 @@ def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
         raise QnnError(f"error: an HLS project holds one accelerator, the module has "
                        f"{len(targets)} hls.kernel op(s)"
                        f"{f' named {mlir_symbol(kernel)}' if kernel else ''}")
-    target = targets[0]
-    verify_target(target)
+    verify_target(targets[0])
+    return targets[0], board
+
+
+def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
+    """All files of the HLS project of the module's kernel (or of `kernel`), by relative path,
+    for the module's target board (`dataflow.target`)."""
+    target, board = select_target(module, kernel)
     emitter = KernelEmitter(target.kernel, target.roms)
     widest = emitter.widest_word()
     # No library template declares a word wider than its streams and ROMs.
@@ -422,6 +491,8 @@ def emit_project(module: ModuleOp, kernel: str | None = None) -> dict[str, str]:
         "guard": include_guard(emitter.top_name),
         "signature": Escaped(emitter.signature()),
         "ports": emitter.ports(),
+        "axi": emitter.axi_top(),
+        "ip": {"vendor": IP_VENDOR, "library": IP_LIBRARY, "version": IP_VERSION},
         "ap_int_max_w": max_w,
         "kernel_text": Escaped(emitter.emit_kernel()),
         "roms": [Escaped(emitter.emit_rom(rom)) for rom in target.roms],

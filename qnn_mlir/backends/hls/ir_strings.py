@@ -47,6 +47,7 @@ while xor xor_eq
 GENERATED_NAMES = frozenset("""
 main std hls qnn ap_int ap_uint ap_fixed ap_ufixed qnn_testbench last_error write_frame
 read_frame check_consumed qnn_run_batch qnn_last_error qnn_frame_bytes
+ap_axiu ap_axis write_beats read_beats check_beats_consumed qnn_run_axi qnn_axi_frame_bytes
 """.split())
 """Names the generated files and the layer library declare or refer to unqualified."""
 

@@ -24,9 +24,6 @@
 // CHECK-NEXT:    hls.rom @mvau0_weights width 6 depth 2 = dense<{{\[\[}}49], [29]]> : tensor<2x1xui64>
 // Ports are padded to whole bytes; frame_words: 2 input words of 2 floats, 1 label.
 // CHECK-NEXT:    hls.kernel @tiny(%in0: !hls.stream<64>) -> (%out0: !hls.stream<8>) attributes {frame_words = array<i64: 2, 1>, headers = ["qnn/dwc.h", "qnn/label_select.h", "qnn/mvau.h", "qnn/thresholding.h"]} {
-// CHECK-NEXT:      hls.pragma "INTERFACE axis port=in0"
-// CHECK-NEXT:      hls.pragma "INTERFACE axis port=out0"
-// CHECK-NEXT:      hls.pragma "INTERFACE ap_ctrl_none port=return"
 // CHECK-NEXT:      hls.pragma "DATAFLOW"
 // CHECK-NEXT:      hls.pragma "BIND_STORAGE variable=thresholding0_thresholds type=rom_1p impl=lutram"
 // CHECK-NEXT:      hls.pragma "ARRAY_RESHAPE variable=thresholding0_thresholds complete dim=2"

@@ -24,16 +24,15 @@
 // ZCU: create_clock -period 5 -name default
 // Z2: target Pynq-Z2 (xc7z020clg400-1, 100 MHz)
 
-// --to-hls prints one top function: interface pragmas, DATAFLOW, one stream
-// per internal link with its depth, and one commented call per layer.
+// --to-hls prints the kernel: DATAFLOW, one stream per
+// internal link with its depth, and one commented call per layer; then the
+// synthesis top around it (AXI4-Stream beats, AXI-Lite control, a batch per call).
 // TOP:      #include "top.h"
 // TOP:      #include "params.h"
+// TOP-NEXT: #include "qnn/axi.h"
 // TOP-NEXT: #include "qnn/label_select.h"
 // TOP-NEXT: #include "qnn/mvau.h"
 // TOP:      void lenet(hls::stream<ap_uint<8>> &in0, hls::stream<ap_uint<8>> &out0) {
-// TOP-NEXT: #pragma HLS INTERFACE axis port=in0
-// TOP-NEXT: #pragma HLS INTERFACE axis port=out0
-// TOP-NEXT: #pragma HLS INTERFACE ap_ctrl_none port=return
 // TOP-NEXT: #pragma HLS DATAFLOW
 // TOP-NEXT: #pragma HLS BIND_STORAGE variable=fc_weights type=rom_1p impl=lutram
 // TOP-NEXT: #pragma HLS ARRAY_RESHAPE variable=fc_weights complete dim=2
@@ -50,9 +49,36 @@
 // TOP-NEXT:   qnn::label_select<4, 2, 2, 1, qnn::SInt<2>, 2>(fc_out, out0);
 // TOP-NEXT: }
 
-// HEADER:      #include <ap_int.h>
+// The frame loop calls the one-frame kernel; the AXI top wraps it in adapters.
+// TOP:      static void lenet_frames(hls::stream<ap_uint<8>> &in0_words, hls::stream<ap_uint<8>> &out0_words, unsigned int frames) {
+// TOP-NEXT:   for (unsigned int frame = 0; frame < frames; frame++) {
+// TOP-NEXT: #pragma HLS DATAFLOW
+// TOP-NEXT:     lenet(in0_words, out0_words);
+// TOP:      void lenet_axi(hls::stream<ap_axiu<8, 0, 0, 0>> &in0, hls::stream<ap_axiu<8, 0, 0, 0>> &out0, unsigned int frames) {
+// TOP-NEXT: #pragma HLS INTERFACE axis port=in0
+// TOP-NEXT: #pragma HLS INTERFACE axis port=out0
+// TOP-NEXT: #pragma HLS INTERFACE s_axilite port=frames bundle=control
+// TOP-NEXT: #pragma HLS INTERFACE s_axilite port=return bundle=control
+// TOP-NEXT: #pragma HLS DATAFLOW
+// TOP-NEXT:   hls::stream<ap_uint<8>> in0_words("in0_words");
+// TOP-NEXT: #pragma HLS STREAM variable=in0_words depth=2
+// TOP-NEXT:   hls::stream<ap_uint<8>> out0_words("out0_words");
+// TOP-NEXT: #pragma HLS STREAM variable=out0_words depth=2
+// TOP-EMPTY:
+// TOP-NEXT:   // in0: 2 word(s) of 8 bits per frame, 1 beat(s) of 8 bits per word
+// TOP-NEXT:   qnn::axi_to_words<8, 8, 2>(in0, in0_words, frames);
+// TOP-EMPTY:
+// TOP-NEXT:   lenet_frames(in0_words, out0_words, frames);
+// TOP-EMPTY:
+// TOP-NEXT:   // out0: 2 word(s) of 8 bits per frame, 1 beat(s) of 8 bits per word
+// TOP-NEXT:   qnn::words_to_axi<8, 8, 2>(out0_words, out0, frames);
+// TOP-NEXT: }
+
+// HEADER:      #include <ap_axi_sdata.h>
+// HEADER-NEXT: #include <ap_int.h>
 // HEADER-NEXT: #include <hls_stream.h>
 // HEADER:      void lenet(hls::stream<ap_uint<8>> &in0, hls::stream<ap_uint<8>> &out0);
+// HEADER:      void lenet_axi(hls::stream<ap_axiu<8, 0, 0, 0>> &in0, hls::stream<ap_axiu<8, 0, 0, 0>> &out0, unsigned int frames);
 
 // Word 0 holds inputs 0, 1 of neurons 0 (lane 0) and 1 (lane 1) as 2-bit
 // elements: 1, -1, -2, 1 -> 0b01_10_11_01 = 0x6d.
@@ -65,24 +91,34 @@
 // PARAMS:      static const unsigned char fc_thresholds[4][1] = {
 // PARAMS-NEXT:     {0x17}, {0x18}, {0x0c}, {0x09}
 
-// The testbench's C entry point, and the frame layout it documents.
-// TB:      //   in0     input      8          1           2
-// TB-NEXT: //   out0    output     8          1           2
+// The testbench's C entry points, and the frame layouts they document.
+// TB:      //   in0     input      8          1           2                8          1
+// TB-NEXT: //   out0    output     8          1           2                8          1
 // TB:      extern "C" int qnn_run_batch(
 // TB:      lenet(port_in0, port_out0);
+// TB:      extern "C" int qnn_run_axi(
+// TB:      write_beats<8>(axi_in0, inputs[0], frames * 2L);
+// TB-NEXT: ::lenet_axi(axi_in0, axi_out0, static_cast<unsigned int>(frames));
+// TB-NEXT: check_beats_consumed<8>(axi_in0, "in0");
+// TB-NEXT: read_beats<8>(axi_out0, outputs[0], frames * 2L, "out0");
+// TB:      extern "C" long qnn_axi_frame_bytes(int index) {
+// TB-NEXT:   static const long frame_bytes[] = {2, 2};
 
 // TCL: target Pynq-Z1 (xc7z020clg400-1, 100 MHz)
-// TCL: set_top lenet
+// TCL: set_top lenet_axi
 // TCL: set_part xc7z020clg400-1
 // TCL: create_clock -period 10 -name default
 // TCL: csim_design
 // TCL: csynth_design
-// TCL: export_design -format ip_catalog
+// TCL: export_design -format ip_catalog -vendor xilinx.com -library hls -version 1.0
 
-// The layer library is copied in; hls_stream.h (C simulation only) sits apart.
+// The layer library is copied in; hls_stream.h and ap_axi_sdata.h (C simulation
+// only) sit apart.
 // LIB: csim:
+// LIB-NEXT: ap_axi_sdata.h
 // LIB-NEXT: hls_stream.h
 // LIB: activation.h
+// LIB: axi.h
 // LIB: dwc.h
 // LIB: label_select.h
 // LIB: mvau.h
