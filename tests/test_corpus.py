@@ -1,5 +1,6 @@
 """Every model of the Brevitas corpus (tools/brevitas_corpus.py) through `qnn-compile` with
-the default options, checked against PyTorch.
+the default options, checked against PyTorch, and its deployment package against the
+C simulation.
 
 The C simulation must equal PyTorch's outputs on every input within float rounding
 (the compiler's own rule, FLOAT_RTOL of the largest logit), except where a threshold
@@ -109,6 +110,8 @@ def pytorch_ties(model, inputs: np.ndarray, imported) -> set[int]:
 
 @pytest.mark.parametrize("name", [m.name for m in MODELS if m.expect == "compile"])
 def test_compiles_and_matches_pytorch(name, tmp_path):
+    from qnn_runtime.package import DeploymentPackage
+
     from qnn_mlir.backends.hls.csim import run_module_csim
     from qnn_mlir.compiler import CompileOptions, compile_model
     from qnn_mlir.diagnostics import parse_module_file
@@ -137,6 +140,12 @@ def test_compiles_and_matches_pytorch(name, tmp_path):
         f"check: {summary.check}")
     assert len(set(differing)) <= MAX_TIE_SHARE * len(inputs), summary.check
     assert summary.accelerated_macs > 0
+    # The deployment package computes the whole model as qnn-run --csim does: its generated
+    # host code, packing and the synthesis top's C simulation give the same bits.
+    assert summary.deploy_dir, summary.deploy_note
+    package = DeploymentPackage(os.path.join(build, "deploy"))
+    (deployed,) = package.predict(package.accelerator("sim"), inputs)
+    assert deployed.dtype == simulated.dtype and np.array_equal(deployed, simulated), name
 
 
 @pytest.mark.parametrize("name", [m.name for m in MODELS if m.expect == "refuse"])

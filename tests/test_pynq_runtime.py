@@ -180,3 +180,14 @@ def test_driver_usage_errors(package, tmp_path, args, message):
     result = run_driver(package, *args, cwd=str(tmp_path))
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_throughput_test_reports_each_phase(package):
+    report = Accelerator(package.manifest, simulation(package)).throughput_test(64, repeats=3)
+    phases = (report.pack_seconds, report.transfer_seconds, report.unpack_seconds)
+    assert report.batch == 64 and all(0 < phase <= report.seconds for phase in phases)
+    data = report.as_dict()
+    assert data["images_per_second"] == pytest.approx(64 / report.seconds)
+    frame_in = package.manifest.inputs[0].frame_bytes
+    assert data["input_mb_per_second"] == pytest.approx(64 * frame_in / report.transfer_seconds
+                                                        / 1e6)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 from qnn_runtime import host_ops
 from xdsl.dialects.builtin import AnyFloat
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl
@@ -132,6 +133,14 @@ def _thresholding(op: dataflow.ThresholdingOp) -> HostCall:
         "out_bias": _int(op, "out_bias")}
 
 
+def _mvau(op: dataflow.MVAUOp) -> HostCall:
+    return "mvau", {
+        "weights": op.weight_values(), "xnor": op.xnor is not None,
+        "thresholds": None if op.thresholds is None else dense_to_numpy(op.thresholds),
+        "bipolar": isinstance(op.out_type.element_type, BipolarType),
+        "out_bias": _int(op, "out_bias")}
+
+
 def _window(name: str) -> Callable[[Operation], HostCall]:
     def entry(op: dataflow.SlidingWindowOp | dataflow.MaxPoolOp) -> HostCall:
         kernel, strides = op.window()
@@ -173,6 +182,8 @@ HOST_CALLS: dict[type[Operation], Callable[[Any], HostCall]] = {
     dataflow.ToStreamOp: _to_stream,
     dataflow.FromStreamOp: _no_attributes("from_stream"),
     dataflow.ThresholdingOp: _thresholding,
+    dataflow.MVAUOp: _mvau,
+    dataflow.LabelSelectOp: lambda op: ("label_select", {"k": _int(op, "K")}),
     dataflow.DWCOp: _no_attributes("identity"),
     dataflow.PadOp: _pad,
     dataflow.SlidingWindowOp: _window("sliding_windows_nhwc"),
@@ -195,6 +206,13 @@ def run_host_call(functions: InterpreterFunctions, interpreter: Interpreter, op:
     name, kwargs = HOST_CALLS[type(op)](op)
     result = getattr(host_ops, name)(*args, **kwargs)
     return result if len(op.results) > 1 else (result,)
+
+
+def run_layer(op: Operation, inputs: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """A layer op's `interpret` through its table entry: one implementation for the
+    interpreter and the deployed host code."""
+    name, kwargs = HOST_CALLS[type(op)](op)
+    return (getattr(host_ops, name)(*inputs, **kwargs),)
 
 
 def host_call_functions(op_classes: Iterable[type[Operation]]) -> type[InterpreterFunctions]:

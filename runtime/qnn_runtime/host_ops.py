@@ -229,6 +229,26 @@ def exact_matmul(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.matmul(x.astype(np.int64), weights.astype(np.int64))
 
 
+def mvau(values, weights, *, xnor: bool, thresholds=None, bipolar: bool = False,
+         out_bias: int = 0) -> np.ndarray:
+    """`dataflow.mvau`: the exact product with the MW x MH `weights` (bipolar ones as
+    -1/+1), as an XNOR popcount (x.w + MW) / 2 when `xnor`; then the threshold activation,
+    or the accumulator when there are no thresholds."""
+    accumulator = exact_matmul(values, weights)
+    if xnor:  # popcount of XNOR of the bit encodings: x . w = 2P - MW
+        accumulator = (accumulator + weights.shape[0]) // 2
+    if thresholds is None:
+        return accumulator
+    return thresholding(accumulator, thresholds, bipolar, out_bias)
+
+
+def label_select(scores, k: int) -> np.ndarray:
+    """`dataflow.label_select`: the indices of the `k` largest scores, largest first, ties
+    to the lower index (a stable sort of the negated scores)."""
+    order = np.argsort(-np.asarray(scores, dtype=np.int64), axis=-1, kind="stable")
+    return order[..., :k].astype(np.int64)
+
+
 def float32_operands(*operands: np.ndarray) -> tuple:
     """The operands of an op with a float result: integer ones become float32 first (exact
     below 2^24), so that the arithmetic is the float32 arithmetic of the QONNX form."""

@@ -107,6 +107,8 @@ def python_identifier(name: str, taken: set[str]) -> str:
 def python_literal(value: Any) -> str:
     """The Python expression of a static argument: a bool, number, string, tuple or list
     of those (never an array: arrays are constants)."""
+    if value is None:
+        return "None"
     if isinstance(value, bool | np.bool_):
         return repr(bool(value))
     if isinstance(value, int | np.integer):
@@ -136,11 +138,16 @@ def inlined(array: np.ndarray) -> bool:
     return not np.issubdtype(array.dtype, np.floating) or bool(np.isfinite(array).all())
 
 
+def array_expression(array: np.ndarray) -> str:
+    """`np.array(<nested lists>, dtype=...)` of an inlined array, on one line."""
+    return f'np.array({python_literal(array.tolist())}, dtype="{array.dtype}")'
+
+
 def array_lines(target: str, array: np.ndarray, indent: str) -> list[str]:
     """`target = np.array(...)` of an inlined array: nested lists when they fit on one
     line, else the elements wrapped, then reshaped."""
     dtype = f'dtype="{array.dtype}"'
-    line = f"{indent}{target}np.array({python_literal(array.tolist())}, {dtype})"
+    line = f"{indent}{target}{array_expression(array)}"
     if len(line) <= LINE_WIDTH or array.ndim == 0:
         return [line]
     reshape = "" if array.ndim == 1 else f".reshape({python_literal(array.shape)})"
@@ -267,8 +274,8 @@ class _ForwardEmitter:
         for key, value in kwargs.items():
             if not isinstance(value, np.ndarray):
                 expression = python_literal(value)
-            elif inlined(value):
-                expression = array_lines("", value, "")[0]
+            elif inlined(value):  # one argument: `wrapped` breaks the line around it
+                expression = array_expression(value)
             else:  # a fresh identifier: the constants file's keys are unique
                 name = python_identifier(f"{targets[0]}_{key}", self._taken)
                 expression = f'CONSTANTS["{name}"]'

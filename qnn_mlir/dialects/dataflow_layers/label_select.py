@@ -62,10 +62,10 @@ class LabelSelectOp(StreamLayerOp):
         return Resources(lut=round(1.1 * (self.param("PE", folding) * score_bits + entries)))
 
     def interpret(self, inputs: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-        scores = np.asarray(inputs[0], dtype=np.int64)
-        # A stable sort of the negated scores: largest first, ties to the lower index.
-        order = np.argsort(-scores, axis=-1, kind="stable")
-        return (order[..., : int_prop(self.K)].astype(np.int64),)
+        """`qnn_runtime.host_ops.label_select` (interpreter/host_calls.py)."""
+        from qnn_mlir.interpreter.host_calls import run_layer
+
+        return run_layer(self, inputs)
 
     def lower_to_hls(self, prefix: str) -> HLSCall:
         """`qnn::label_select`: top-K indices, one per output word."""

@@ -25,7 +25,6 @@ from qnn_mlir.dialects.dataflow_layers.interface import (
     int_prop,
 )
 from qnn_mlir.dialects.dataflow_layers.thresholding import (
-    apply_thresholds,
     check_activation_output,
     check_thresholds,
 )
@@ -163,16 +162,11 @@ class MVAUOp(StreamLayerOp):
     # -- semantics and lowering ---------------------------------------------------
 
     def interpret(self, inputs: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-        from qnn_mlir.interpreter.stream_math import exact_matmul
+        """`qnn_runtime.host_ops.mvau`, with this op's arguments (interpreter/host_calls.py),
+        so the deployed host code computes an MVAU left on the host the same way."""
+        from qnn_mlir.interpreter.host_calls import run_layer
 
-        accumulator = exact_matmul(inputs[0], self.weight_values())
-        if self.xnor is not None:
-            # popcount of XNOR of the bit encodings: x . w = 2P - MW
-            accumulator = (accumulator + int_prop(self.MW)) // 2
-        if self.thresholds is None:
-            return (accumulator,)
-        return (apply_thresholds(accumulator, self.thresholds, self.out_type.element_type,
-                                 int_prop(self.out_bias)),)
+        return run_layer(self, inputs)
 
     def lower_to_hls(self, prefix: str) -> HLSCall:
         """`qnn::mvau` (thresholds) or `qnn::mvau_noact` (accumulator output)."""

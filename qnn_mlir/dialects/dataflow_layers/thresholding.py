@@ -101,16 +101,6 @@ def check_activation_output(op: IRDLOperation, element_type: Attribute, steps: i
         )
 
 
-def apply_thresholds(values: np.ndarray, thresholds: DenseIntOrFPElementsAttr,
-                     out_type: Attribute, out_bias: int) -> np.ndarray:
-    """The activation: 2 * count - 1 if bipolar, else count + out_bias, with
-    count = #{i : value >= T[c, i]}."""
-    from qnn_mlir.interpreter.stream_math import activation, threshold_count
-
-    counts = threshold_count(values, dense_to_numpy(thresholds))
-    return activation(counts, out_type, out_bias)
-
-
 @irdl_op_definition
 class ThresholdingOp(StreamLayerOp):
     """Multi-threshold activation on a stream of C channels (innermost dim), PE per cycle.
@@ -158,8 +148,11 @@ class ThresholdingOp(StreamLayerOp):
         return comparators + memory(self.channels // pe, self.steps * compared, copies=pe)
 
     def interpret(self, inputs: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-        return (apply_thresholds(inputs[0], self.thresholds, self.out_type.element_type,
-                                 int_prop(self.out_bias)),)
+        """`qnn_runtime.host_ops.thresholding` (interpreter/host_calls.py): the same code
+        as the deployed host code's."""
+        from qnn_mlir.interpreter.host_calls import run_layer
+
+        return run_layer(self, inputs)
 
     def lower_to_hls(self, prefix: str) -> HLSCall:
         """`qnn::thresholding`: the activation alone, PE channels per word."""

@@ -14,6 +14,8 @@
 // RUN: mkdir -p %t.again && touch %t.again/mine.txt
 // RUN: not qnn-translate --to-pynq %s -o %t.again 2>&1 | filecheck %s --check-prefix=NOT-OURS
 // RUN: not qnn-translate --to-pynq %s 2>&1 | filecheck %s --check-prefix=NO-DIR
+// RUN: not qnn-translate --to-pynq %s -o %t.zcu --board zcu104 2>&1 | filecheck %s --check-prefix=ZCU
+// RUN: not ls %t.zcu
 
 // The host part: the input quantizer before the accelerator, the scale after it.
 // MODEL:      from qnn_runtime import host_ops as ops
@@ -65,6 +67,7 @@
 
 // NOT-OURS: error: exists and is not a deployment package written by qnn-translate --to-pynq; choose another output directory
 // NO-DIR: qnn-translate: error: --to-pynq writes a directory: give it with -o DIR
+// ZCU: to-pynq.mlir: error: the Vivado block design is for the Zynq-7000 boards pynq-z1, pynq-z2 (processing_system7); @mlp targets ZCU104
 
 func.func @main(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %t = arith.constant dense<[[-0.5, 0.0, 0.5]]> : tensor<1x3xf32>
