@@ -39,8 +39,9 @@ def shell_blocks(document: str) -> list[tuple[str, str | None]]:
 
 def scratch_copy(destination: str) -> None:
     """The tracked files of the checkout, with their modification times, and `.venv`."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
-                           check=True).stdout.decode().split("\0")
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True)
+    assert listing.returncode == 0, f"git ls-files failed: {listing.stderr.decode()}"
+    files = listing.stdout.decode().split("\0")
     for relative in filter(None, files):
         source = os.path.join(REPO, relative)
         if os.path.isfile(source):
