@@ -270,19 +270,17 @@ def write_deploy_package(hls_module: ModuleOp, directory: str, build_dir: str,
                          model_path: str, options: CompileOptions,
                          folding: str) -> tuple[str, str]:
     """BUILD/deploy/, the PYNQ deployment package: (its path, "") when written; ("", why
-    not) for an accelerator that one AXI DMA cannot drive (the rest of the build stands)."""
-    from qnn_mlir.backends.pynq.deploy import (
-        DeployOptions,
-        deployment_problem,
-        write_deployment,
-    )
+    not) when none can be made: ports one AXI DMA cannot drive, a board without a block
+    design, a host op without numpy code (the rest of the build stands)."""
+    from qnn_mlir.backends.pynq.deploy import DeployOptions, deployment_files, write_package
 
-    problem = deployment_problem(hls_module)
-    if problem is not None:
-        return "", problem
-    write_deployment(hls_module, directory, DeployOptions(
-        hls_dir="../hls", source=os.path.basename(model_path), folding=json.loads(folding),
-        include_hls=False, simulation_library=not options.skip_csim))
+    try:
+        files = deployment_files(hls_module, DeployOptions(
+            hls_dir="../hls", source=os.path.basename(model_path), folding=json.loads(folding),
+            include_hls=False, simulation_library=not options.skip_csim))
+    except QnnError as error:
+        return "", str(error).removeprefix("error: ")
+    write_package(files, directory)
     return os.path.join(build_dir, DEPLOY_DIR), ""
 
 

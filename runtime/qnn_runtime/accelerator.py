@@ -86,41 +86,46 @@ class Accelerator:
     def outputs(self) -> tuple[Port, ...]:
         return self.manifest.outputs
 
-    def check_inputs(self, arrays) -> int:
-        """Check every input batch before anything is sent: the common batch size."""
+    def check_shapes(self, arrays) -> int:
+        """Check every input batch's shape: the common batch size."""
         if len(arrays) != len(self.inputs):
             raise ValueError(f"the accelerator takes {len(self.inputs)} input(s), got "
                              f"{len(arrays)}")
-        batches = {port.check(array) for port, array in zip(self.inputs, arrays, strict=True)}
+        batches = {port.check_shape(array)
+                   for port, array in zip(self.inputs, arrays, strict=True)}
         if len(batches) != 1:
             raise ValueError(f"the input batches differ in size: {sorted(batches)}")
         return batches.pop()
 
     def execute(self, *arrays: np.ndarray) -> list[np.ndarray]:
         """Run a batch (dim 0) of each input port; one array per output port (int64, or
-        float32 for float ports). Batches larger than one DMA transfer go in pieces."""
-        batch = self.check_inputs(arrays)
+        float32 for float ports). The whole batch is packed (and its values checked) before
+        anything is sent; batches larger than one DMA transfer then go in pieces."""
+        batch = self.check_shapes(arrays)
+        start = time.perf_counter()
+        packed = [port.pack(a) for port, a in zip(self.inputs, arrays, strict=True)]
+        self.timings = Timings(pack=time.perf_counter() - start)
         step = max(1, self.device.max_frames(self.manifest))
-        self.timings = Timings()
-        pieces = [self._run_piece([np.asarray(a)[first:first + step] for a in arrays])
+        pieces = [self._run_piece([data[first:first + step] for data in packed])
                   for first in range(0, batch, step)]
         if len(pieces) == 1:
             return pieces[0]
         return [np.concatenate(parts) for parts in zip(*pieces, strict=True)]
 
-    def _run_piece(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
-        frames = arrays[0].shape[0]
+    def _run_piece(self, packed: list[np.ndarray]) -> list[np.ndarray]:
+        """One transfer: packed (frames, frame_bytes) inputs -> unpacked outputs."""
+        frames = packed[0].shape[0]
         inputs, outputs = self._buffers_for(frames)
         start = time.perf_counter()
-        for port, array, buffer in zip(self.inputs, arrays, inputs, strict=True):
-            buffer[:] = port.pack(array).reshape(-1)
-        packed = time.perf_counter()
+        for data, buffer in zip(packed, inputs, strict=True):
+            buffer[:] = data.reshape(-1)
+        copied = time.perf_counter()
         self.device.run(inputs, outputs, frames)
         transferred = time.perf_counter()
         results = [port.unpack(np.asarray(buffer).reshape(frames, port.frame_bytes))
                    for port, buffer in zip(self.outputs, outputs, strict=True)]
-        self.timings.pack += packed - start
-        self.timings.transfer += transferred - packed
+        self.timings.pack += copied - start  # the copy into the DMA buffers
+        self.timings.transfer += transferred - copied
         self.timings.unpack += time.perf_counter() - transferred
         return results
 

@@ -57,17 +57,18 @@ class Port:
     def frame_bytes(self) -> int:
         return self.frame_words * self.word_bytes
 
-    def check(self, values: np.ndarray) -> int:
-        """Check a batch bound for this port (values of shape (batch, *shape[1:])) before
-        anything is sent; the batch size. ValueError says what is wrong."""
+    def check_shape(self, values: np.ndarray) -> int:
+        """The batch size of a batch bound for this port (values of shape (batch,
+        *shape[1:])); ValueError says what is wrong. `pack` checks the values."""
         array = np.asarray(values)
         check_batch_shape(array, self.shape, f"accelerator port {self.name}")
-        self.datatype.check(array, f"accelerator port {self.name}")
         return array.shape[0]
 
     def pack(self, values: np.ndarray) -> np.ndarray:
-        """A batch of frames -> uint8 (batch, frame_bytes), the DMA buffer's bytes."""
-        return pack(values, self.datatype, self.fold, self.word_bytes)
+        """A batch of frames -> uint8 (batch, frame_bytes), the DMA buffer's bytes; the
+        values are checked against the datatype (dtype, integers, range) on the way."""
+        return pack(values, self.datatype, self.fold, self.word_bytes,
+                    what=f"accelerator port {self.name}")
 
     def unpack(self, data: np.ndarray) -> np.ndarray:
         """uint8 (batch, frame_bytes) -> the batch of values as the host code computes with

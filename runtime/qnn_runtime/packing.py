@@ -298,13 +298,14 @@ def _stream_step(group: int) -> int:
 
 
 def pack(values: np.ndarray, datatype: DataType | str, fold: int,
-         word_bytes: int | None = None) -> np.ndarray:
+         word_bytes: int | None = None, what: str = "pack") -> np.ndarray:
     """A batch of frames -> the uint8 stream, shape (batch, words * word_bytes).
 
     `values` has shape (batch, *frame); each frame is flattened in C order and
     cut into words of `fold` elements. `word_bytes` defaults to the word padded
     to whole bytes and may be larger (e.g. a DMA beat). The values are checked
-    (`DataType.check`, ValueError); the result is a new array.
+    (`DataType.check`, ValueError; `what` names them in the message); the result is a
+    new array.
     """
     datatype = as_datatype(datatype)
     values = np.asarray(values)
@@ -315,29 +316,30 @@ def pack(values: np.ndarray, datatype: DataType | str, fold: int,
     words = flat.size // fold
     data = np.empty(words * layout.word_bytes, dtype=np.uint8)
     if layout.continuous:
-        _pack_continuous(flat, datatype, layout, data)
+        _pack_continuous(flat, datatype, layout, data, what)
     else:
         _pack_words(flat.reshape(words, fold), datatype, layout,
-                    data.reshape(words, layout.word_bytes))
+                    data.reshape(words, layout.word_bytes), what)
     return data.reshape(values.shape[0], layout.frame_words * layout.word_bytes)
 
 
-def _checked_raw(chunk: np.ndarray, datatype: DataType, values: np.ndarray) -> np.ndarray:
+def _checked_raw(chunk: np.ndarray, datatype: DataType, values: np.ndarray,
+                 what: str) -> np.ndarray:
     """The unmasked raw bits of a chunk of `values`, checked first: a chunk at a time,
     while it is in the cache; a bad chunk is reported for the whole of `values`."""
     try:
-        datatype.check(chunk, "pack")
+        datatype.check(chunk, what)
     except ValueError:
-        datatype.check(values, "pack")
+        datatype.check(values, what)
         raise
     return _unmasked_raw(chunk, datatype)
 
 
 def _pack_continuous(flat: np.ndarray, datatype: DataType, layout: _Layout,
-                     data: np.ndarray) -> None:
+                     data: np.ndarray, what: str) -> None:
     bits, group = datatype.bits, layout.codec.group
     for start, stop in _chunks(flat.size, _stream_step(group)):
-        raw = _checked_raw(flat[start:stop], datatype, flat)
+        raw = _checked_raw(flat[start:stop], datatype, flat, what)
         if raw.size % group:  # the stream's tail: zero lanes up to a whole group
             raw = np.concatenate([raw, np.zeros(group - raw.size % group, raw.dtype)])
         data[start * bits // 8:stop * bits // 8] = \
@@ -345,7 +347,7 @@ def _pack_continuous(flat: np.ndarray, datatype: DataType, layout: _Layout,
 
 
 def _pack_words(words: np.ndarray, datatype: DataType, layout: _Layout,
-                data: np.ndarray) -> None:
+                data: np.ndarray, what: str) -> None:
     """Words padded to whole groups of the codec (zero lanes), packed, then cut back to
     their data bytes; the padding bytes are zero."""
     rows = max(1, CHUNK_ELEMENTS // layout.padded_fold)
@@ -353,7 +355,7 @@ def _pack_words(words: np.ndarray, datatype: DataType, layout: _Layout,
     if layout.padded_fold != layout.fold:
         padded = np.zeros((rows, layout.padded_fold), dtype=datatype.raw_dtype)
     for start, stop in _chunks(words.shape[0], rows):
-        raw = _checked_raw(words[start:stop], datatype, words)
+        raw = _checked_raw(words[start:stop], datatype, words, what)
         if padded is not None:
             padded[:stop - start, :layout.fold] = raw
             raw = padded[:stop - start]

@@ -146,12 +146,13 @@ def vivado_commands(hls_module: ModuleOp, hls_dir: str) -> dict:
 def deployment_files(hls_module: ModuleOp, options: DeployOptions) -> dict[str, str | bytes]:
     """Every file of the package, by relative path (the simulation library is built with
     g++, or taken from the C-simulation cache)."""
-    problem = deployment_problem(hls_module)
-    if problem is not None:
-        raise QnnError(f"error: {problem}")
-    kernel = find_targets(hls_module)[0].kernel.sym_name.data
-    host = emit_host_code(hls_module)
-    vivado = emit_vivado_scripts(hls_module, kernel)
+    targets = find_targets(hls_module)
+    if len(targets) != 1:
+        raise QnnError(f"error: a deployment package holds one accelerator, the module has "
+                       f"{len(targets)}")
+    kernel = targets[0].kernel.sym_name.data
+    vivado = emit_vivado_scripts(hls_module, kernel)  # refuses ports one DMA cannot drive
+    host = emit_host_code(hls_module)  # refuses host ops without numpy semantics
     data = manifest(hls_module, host, options)
     constants = io.BytesIO()
     np.savez(constants, **host.constants)
@@ -180,27 +181,15 @@ def deployment_files(hls_module: ModuleOp, options: DeployOptions) -> dict[str, 
     return dict(sorted(files.items()))
 
 
-def deployment_problem(hls_module: ModuleOp) -> str | None:
-    """Why the module (in HLS form) cannot become a deployment package, or None: one
-    accelerator, whose ports one AXI DMA can drive, and host ops that all have numpy
-    semantics."""
-    try:
-        targets = find_targets(hls_module)
-        if len(targets) != 1:
-            raise QnnError(f"error: a deployment package holds one accelerator, the module "
-                           f"has {len(targets)}")
-        emit_vivado_scripts(hls_module, targets[0].kernel.sym_name.data)
-        emit_host_code(hls_module)
-    except QnnError as error:
-        return str(error).removeprefix("error: ")
-    return None
-
-
 def write_deployment(hls_module: ModuleOp, directory: str, options: DeployOptions) -> None:
     """Write the package of the module (in HLS form) as `directory`, all or nothing."""
+    write_package(deployment_files(hls_module, options), directory)
+
+
+def write_package(files: dict[str, str | bytes], directory: str) -> None:
+    """Write the files of `deployment_files` as `directory`, all or nothing."""
     from qnn_mlir.backends.hls import write_project
 
-    files = deployment_files(hls_module, options)
     write_project(files, directory, STAMP_FILE, "a deployment package written by "
                   "qnn-translate --to-pynq")
     for script in ("driver.py", "validate.py"):
